@@ -1,0 +1,139 @@
+"""Slow, obvious reimplementations in pure Python / numpy, to test the numba kernels against.
+
+Nothing here imports w2v.kernels: the random stream (splitmix64) and the alias draw are
+rewritten from their definitions, so a kernel that drifts from word2vec.c's update rules
+or consumes random numbers in another order fails the comparison.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MASK = (1 << 64) - 1
+
+
+class SplitMix64:
+    """splitmix64 on Python integers."""
+
+    def __init__(self, state: int) -> None:
+        self.state = state & MASK
+
+    def next(self) -> int:
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+    def below(self, n: int) -> int:
+        return ((self.next() >> 32) * n) >> 32
+
+    def uniform(self) -> float:
+        return (self.next() >> 40) / 2**24
+
+    def noise(self, threshold: np.ndarray, alias: np.ndarray) -> int:
+        bits = self.next()
+        slot = ((bits >> 32) * len(threshold)) >> 32
+        return slot if (bits & 0xFFFFFFFF) / 2**32 < threshold[slot] else int(alias[slot])
+
+
+def segment_state(seed: int, segment: int) -> int:
+    """The state a segment starts from: one splitmix64 output from seed + segment * golden."""
+    return SplitMix64(seed + segment * 0x9E3779B97F4A7C15).next()
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def nll(score: float, label: float) -> float:
+    """-log P(label | score) for a logistic output."""
+    p = sigmoid(score)
+    return -math.log(p if label else 1.0 - p)
+
+
+def window(sentence, pos, window_size, rng):
+    half = window_size - rng.below(window_size)
+    return [sentence[j] for j in range(max(0, pos - half), min(len(sentence), pos + half + 1)) if j != pos]
+
+
+def skipgram_exact(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng):
+    """word2vec.c skip-gram: per (centre, context) pair, fresh noise words, output rows
+    updated as it goes, the context's input row once with the summed gradient."""
+    loss, pairs = 0.0, 0
+    for pos, centre in enumerate(sentence):
+        for context in window(sentence, pos, window_size, rng):
+            grad = np.zeros(inp.shape[1])
+            targets = [(centre, 1.0)]
+            for _ in range(negative):
+                targets.append((rng.noise(threshold, alias), 0.0))
+            for target, label in targets:
+                if label == 0.0 and target == centre:
+                    continue
+                score = float(inp[context] @ out[target])
+                g = (label - sigmoid(score)) * alpha
+                loss += nll(score, label)
+                grad += g * out[target]
+                out[target] += g * inp[context]
+            inp[context] += grad
+            pairs += 1
+    return loss, pairs
+
+
+def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng):
+    """Skip-gram with the noise words drawn once per centre word and shared by its window;
+    all gradients from the same snapshot of both matrices."""
+    loss, pairs = 0.0, 0
+    for pos, centre in enumerate(sentence):
+        contexts = window(sentence, pos, window_size, rng)
+        if not contexts:
+            continue
+        targets = [centre] + [rng.noise(threshold, alias) for _ in range(negative)]
+        labels = np.array([1.0] + [0.0] * negative)
+        used = np.array([True] + [t != centre for t in targets[1:]])
+        scores = inp[contexts] @ out[targets].T  # [contexts, targets]
+        grads = (labels - 1.0 / (1.0 + np.exp(-scores))) * alpha * used
+        loss += sum(nll(scores[c, k], labels[k]) for c in range(len(contexts)) for k in range(len(targets)) if used[k])
+        input_grads = grads @ out[targets]
+        output_grads = grads.T @ inp[contexts]
+        np.add.at(out, targets, output_grads)
+        np.add.at(inp, contexts, input_grads)
+        pairs += len(contexts)
+    return loss, pairs
+
+
+def cbow(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng):
+    """word2vec.c CBOW (mean): the mean context vector predicts the centre; the summed
+    gradient, undivided, is added to every context word."""
+    loss, predictions = 0.0, 0
+    for pos, centre in enumerate(sentence):
+        contexts = window(sentence, pos, window_size, rng)
+        if not contexts:
+            continue
+        mean = inp[contexts].mean(axis=0)
+        grad = np.zeros(inp.shape[1])
+        targets = [(centre, 1.0)] + [(rng.noise(threshold, alias), 0.0) for _ in range(negative)]
+        for target, label in targets:
+            if label == 0.0 and target == centre:
+                continue
+            score = float(mean @ out[target])
+            g = (label - sigmoid(score)) * alpha
+            loss += nll(score, label)
+            grad += g * out[target]
+            out[target] += g * mean
+        for context in contexts:
+            inp[context] += grad
+        predictions += 1
+    return loss, predictions
+
+
+def subsample(tokens, keep, rng):
+    """Keep each token with probability keep[token]; a random number is drawn only when keep < 1."""
+    kept = []
+    for token in tokens:
+        if keep[token] < 1.0 and rng.uniform() >= keep[token]:
+            continue
+        kept.append(token)
+    return kept

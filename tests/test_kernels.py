@@ -1,0 +1,221 @@
+"""The numba kernels against the slow references in tests/reference.py, on tiny inputs."""
+
+import numpy as np
+import pytest
+
+from tests import reference
+from w2v import kernels
+from w2v.sampling import keep_probabilities, noise_distribution
+
+N_WORDS, DIM = 12, 8
+
+
+def tables(counts):
+    threshold, alias = kernels.build_alias_table(noise_distribution(counts))
+    return threshold, alias
+
+
+@pytest.fixture
+def weights():
+    rng = np.random.default_rng(0)
+    inp = rng.normal(0, 0.3, (N_WORDS, DIM)).astype(np.float32)
+    out = rng.normal(0, 0.3, (N_WORDS, DIM)).astype(np.float32)
+    return inp, out
+
+
+COUNTS = np.array([50, 40, 30, 20, 10, 9, 8, 7, 6, 5, 4, 3], dtype=np.int64)
+SENTENCE = np.array([0, 3, 1, 4, 4, 2, 7, 0, 11, 5, 6, 1, 9], dtype=np.int32)
+
+
+def run_kernel(method, inp, out, window, negative, alpha, seed):
+    threshold, alias = tables(COUNTS)
+    contexts = np.empty(2 * window, np.int32)
+    if method == "exact":
+        return kernels.skipgram_exact_sentence(
+            inp,
+            out,
+            SENTENCE,
+            len(SENTENCE),
+            window,
+            negative,
+            np.float32(alpha),
+            threshold,
+            alias,
+            np.uint64(seed),
+            contexts,
+            np.empty(DIM, np.float32),
+        )
+    if method == "shared":
+        return kernels.skipgram_shared_sentence(
+            inp,
+            out,
+            SENTENCE,
+            len(SENTENCE),
+            window,
+            negative,
+            np.float32(alpha),
+            threshold,
+            alias,
+            np.uint64(seed),
+            contexts,
+            np.empty(negative + 1, np.int64),
+            np.empty((2 * window, negative + 1), np.float32),
+            np.empty((2 * window, DIM), np.float32),
+        )
+    return kernels.cbow_sentence(
+        inp,
+        out,
+        SENTENCE,
+        len(SENTENCE),
+        window,
+        negative,
+        np.float32(alpha),
+        threshold,
+        alias,
+        np.uint64(seed),
+        contexts,
+        np.empty(DIM, np.float32),
+        np.empty(DIM, np.float32),
+    )
+
+
+REFERENCES = {"exact": reference.skipgram_exact, "shared": reference.skipgram_shared, "cbow": reference.cbow}
+
+
+@pytest.mark.parametrize("method", ["exact", "shared", "cbow"])
+@pytest.mark.parametrize("window,negative", [(1, 1), (3, 5), (5, 2)])
+def test_sentence_kernel_matches_reference(method, window, negative, weights):
+    inp, out = weights
+    ref_inp, ref_out = inp.astype(np.float64), out.astype(np.float64)
+    start_out = out.copy()
+    threshold, alias = tables(COUNTS)
+    ref_loss, ref_count = REFERENCES[method](
+        ref_inp, ref_out, SENTENCE.tolist(), window, negative, 0.05, threshold, alias, reference.SplitMix64(7)
+    )
+    loss, count, _ = run_kernel(method, inp, out, window, negative, 0.05, 7)
+    assert count == ref_count
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-4, atol=1e-6)
+    assert np.abs(out - start_out).max() > 1e-3  # the comparison is not vacuous
+
+
+def test_noise_word_equal_to_centre_is_skipped():
+    # All noise mass on word 0, which is also the only centre word: every negative is skipped,
+    # so only the positive (context -> centre) updates happen.
+    inp = np.full((2, 4), 0.1, np.float32)
+    out = np.zeros((2, 4), np.float32)
+    sentence = np.array([0, 1], np.int32)
+    threshold, alias = kernels.build_alias_table(np.array([1.0, 0.0]))
+    loss, pairs, _ = kernels.skipgram_exact_sentence(
+        inp,
+        out,
+        sentence[:1].copy(),
+        1,
+        1,
+        3,
+        np.float32(0.5),
+        threshold,
+        alias,
+        np.uint64(1),
+        np.empty(2, np.int32),
+        np.empty(4, np.float32),
+    )
+    assert pairs == 0 and loss == 0.0  # one word alone has no context
+    loss, pairs, _ = kernels.skipgram_exact_sentence(
+        inp,
+        out,
+        sentence,
+        2,
+        1,
+        3,
+        np.float32(0.5),
+        threshold,
+        alias,
+        np.uint64(1),
+        np.empty(2, np.int32),
+        np.empty(4, np.float32),
+    )
+    assert pairs == 2
+    # pair (centre 0, context 1): 1 positive, 3 noise draws of word 0 == centre, skipped.
+    # pair (centre 1, context 0): 1 positive, 3 negatives on word 0 (not the centre): used.
+    expected_loss = 2 * np.log(2.0) + 3 * reference.nll(0.0, 0.0)
+    assert loss == pytest.approx(expected_loss, rel=1e-3)
+
+
+def test_train_segments_one_thread_matches_reference(weights):
+    import numba
+
+    numba.set_num_threads(1)
+    inp, out = weights
+    tokens = np.tile(SENTENCE, 3)
+    starts = np.array([0, 13, 26], np.int64)
+    ends = np.array([13, 26, 39], np.int64)
+    alphas = np.array([0.05, 0.04, 0.03], np.float32)
+    counts = np.bincount(tokens, minlength=N_WORDS)
+    keep = keep_probabilities(counts, 0.05)
+    assert (keep < 1).any()  # subsampling is exercised
+    threshold, alias = kernels.build_alias_table(noise_distribution(counts))
+    seed = 12345
+    ref_inp, ref_out = inp.astype(np.float64), out.astype(np.float64)
+    ref_loss = ref_count = 0
+    for s in range(3):
+        rng = reference.SplitMix64(0)
+        rng.state = reference.segment_state(seed, 100 + s)
+        sentence = reference.subsample(tokens[starts[s] : ends[s]].tolist(), keep, rng)
+        loss, count = reference.skipgram_shared(
+            ref_inp, ref_out, sentence, 3, 4, float(alphas[s]), threshold, alias, rng
+        )
+        ref_loss += loss
+        ref_count += count
+    loss, count = kernels.train_segments(
+        inp,
+        out,
+        tokens,
+        starts,
+        ends,
+        alphas,
+        keep,
+        threshold,
+        alias,
+        kernels.SKIPGRAM_SHARED,
+        3,
+        4,
+        np.uint64(seed),
+        100,
+        2,
+    )
+    assert count == ref_count
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-4, atol=1e-6)
+
+
+def test_alias_table_represents_the_distribution_exactly():
+    probabilities = noise_distribution(np.array([1000, 500, 20, 7, 7, 1, 300], np.int64))
+    threshold, alias = kernels.build_alias_table(probabilities)
+    n = len(probabilities)
+    implied = threshold.astype(np.float64).copy()
+    for slot in range(n):
+        if alias[slot] != slot:
+            implied[alias[slot]] += 1.0 - threshold[slot]
+    np.testing.assert_allclose(implied / n, probabilities, rtol=1e-5)
+
+
+def test_noise_draws_follow_count_to_the_three_quarters():
+    counts = np.array([10_000, 1_000, 100, 10, 1], np.int64)
+    threshold, alias = kernels.build_alias_table(noise_distribution(counts))
+    draws = kernels.draw_noise_samples(threshold, alias, 400_000, 3)
+    observed = np.bincount(draws, minlength=5) / draws.size
+    expected = counts**0.75 / (counts**0.75).sum()
+    np.testing.assert_allclose(observed, expected, atol=0.003)
+
+
+def test_subsampling_keeps_words_at_the_formula_rate():
+    counts = np.array([100_000, 10_000, 100], np.int64)
+    keep = keep_probabilities(counts, 1e-3)
+    tokens = np.repeat(np.arange(3, dtype=np.int32), [200_000, 200_000, 200_000])
+    sentence = np.empty(tokens.size, np.int32)
+    length, _ = kernels._subsample(tokens, 0, tokens.size, keep, np.uint64(5), sentence)
+    kept = np.bincount(sentence[:length], minlength=3) / 200_000
+    np.testing.assert_allclose(kept, keep, atol=0.005)

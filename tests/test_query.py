@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from w2v.model import Model
+from w2v.query import Index, nearest
+from w2v.vocab import Vocab
+
+
+@pytest.fixture
+def model():
+    vectors = np.array([[1, 0], [0.9, 0.1], [10, 0.5], [0, 1], [-1, 0]], dtype=np.float32)
+    return Model(Vocab(["a", "b", "c", "d", "e"], np.array([5, 4, 3, 2, 1])), vectors)
+
+
+def test_cosine_and_euclidean_rank_differently(model):
+    assert [n.word for n in nearest(model, "a", k=4, metric="cosine")] == ["c", "b", "d", "e"]
+    assert [n.word for n in nearest(model, "a", k=4, metric="euclidean")] == ["b", "d", "e", "c"]
+
+
+def test_scores_match_brute_force(model):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(50, 7)).astype(np.float32)
+    big = Model(Vocab([f"w{i}" for i in range(50)], np.ones(50)), vectors)
+    found = nearest(big, "w3", k=49, metric="cosine")
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    expected = np.argsort(-(unit @ unit[3]))
+    assert [n.word for n in found] == [f"w{i}" for i in expected if i != 3]
+    assert found[0].score == pytest.approx(float(unit[expected[1]] @ unit[3]), rel=1e-5)
+    found = nearest(big, "w3", k=3, metric="euclidean")
+    distances = np.linalg.norm(vectors - vectors[3], axis=1)
+    assert [n.score for n in found] == pytest.approx(sorted(distances)[1:4], rel=1e-4)
+
+
+def test_query_word_excluded_and_k_capped(model):
+    assert "a" not in [n.word for n in nearest(model, "a", k=100)]
+    assert len(nearest(model, "a", k=100)) == 4
+
+
+def test_zero_vector_query_does_not_crash(model):
+    assert len(Index(model).nearest(np.zeros(2, np.float32), k=2)) == 2

@@ -1,0 +1,97 @@
+import json
+
+import numpy as np
+import pytest
+
+import w2v
+from w2v import storage
+from w2v.errors import ModelFormatError, W2VError
+
+
+def test_save_and_load_round_trip(trained_model_dir):
+    model = w2v.load(trained_model_dir)
+    assert isinstance(model.input_vectors, np.memmap)
+    assert model.input_vectors.dtype == np.float32 and model.input_vectors.shape == (16, 16)
+    assert model.output_vectors.shape == (16, 16)
+    assert model.config == w2v.TrainConfig(dim=16, min_count=1, sample=0, epochs=3, threads=1, seed=3)
+    meta = json.loads((trained_model_dir / "meta.json").read_text())
+    assert meta["format_version"] == 1 and meta["vocab_size"] == 16 and meta["dim"] == 16
+    assert len(meta["training"]["epoch_loss"]) == 3
+    lines = (trained_model_dir / "vocab.tsv").read_text().splitlines()
+    assert [line.split("\t")[0] for line in lines] == model.words
+    assert sum(int(line.split("\t")[1]) for line in lines) == meta["corpus"]["training_tokens"]
+
+
+def test_saving_replaces_an_existing_model(trained_model_dir, tmp_path):
+    model = w2v.load(trained_model_dir, mmap=False)
+    target = tmp_path / "m"
+    w2v.save(model, target)
+    model.input_vectors[:] = 1.0
+    w2v.save(model, target)
+    assert np.all(np.load(target / "input.npy") == 1.0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary left behind
+
+
+def test_a_failed_save_leaves_the_old_model_intact(trained_model_dir, tmp_path, monkeypatch):
+    model = w2v.load(trained_model_dir, mmap=False)
+    target = tmp_path / "m"
+    w2v.save(model, target)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage.np, "save", disk_full)
+    model.input_vectors[:] = 2.0
+    with pytest.raises(W2VError, match="No space left on device; the old model is intact"):
+        w2v.save(model, target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+def test_refuses_to_replace_a_directory_that_is_not_a_model(trained_model_dir, tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.txt").write_text("precious")
+    with pytest.raises(W2VError, match="is not a w2v model directory"):
+        w2v.save(w2v.load(trained_model_dir), tmp_path / "docs")
+    assert (tmp_path / "docs" / "notes.txt").read_text() == "precious"
+
+
+def test_load_errors_say_what_is_wrong(tmp_path, trained_model_dir):
+    with pytest.raises(ModelFormatError, match="no model at"):
+        w2v.load(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelFormatError, match="is not a w2v model directory"):
+        w2v.load(tmp_path / "empty")
+    copy = tmp_path / "copy"
+    w2v.save(w2v.load(trained_model_dir, mmap=False), copy)
+    meta = json.loads((copy / "meta.json").read_text())
+    (copy / "meta.json").write_text(json.dumps({**meta, "format_version": 99}))
+    with pytest.raises(ModelFormatError, match="format version 99; this w2v reads version 1"):
+        w2v.load(copy)
+    (copy / "meta.json").write_text(json.dumps(meta))
+    np.save(copy / "input.npy", np.zeros((3, 16), np.float32))
+    with pytest.raises(ModelFormatError, match=r"expected float32\[16, dim\]"):
+        w2v.load(copy)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_formats_load_in_gensim(trained_model_dir, tmp_path, binary):
+    gensim_models = pytest.importorskip("gensim.models")
+    model = w2v.load(trained_model_dir)
+    path = tmp_path / ("v.bin" if binary else "v.txt")
+    storage.write_word2vec(path, model.words, model.input_vectors, binary=binary)
+    loaded = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert loaded.index_to_key == model.words
+    np.testing.assert_allclose(loaded.vectors, model.input_vectors, atol=0 if binary else 5e-7)
+    ours = [n.word for n in w2v.nearest(model, "animal0", k=5)]
+    theirs = [word for word, _ in loaded.most_similar("animal0", topn=5)]
+    assert ours == theirs
+
+
+def test_npy_export_writes_matrix_and_words(trained_model_dir, tmp_path):
+    model = w2v.load(trained_model_dir)
+    vocab_path = storage.write_npy(tmp_path / "out.npy", model.words[:5], model.input_vectors[:5])
+    assert vocab_path == tmp_path / "out.vocab.txt"
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), model.input_vectors[:5])
+    assert vocab_path.read_text().splitlines() == model.words[:5]

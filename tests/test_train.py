@@ -1,0 +1,85 @@
+import io
+import sys
+
+import numpy as np
+import pytest
+
+import w2v
+from w2v.query import nearest
+from w2v.train import chunk_bounds, init_weights, linear_alphas
+
+SMALL = dict(dim=16, min_count=1, sample=0, epochs=3, seed=3)
+
+
+@pytest.mark.parametrize("arch,exact", [("skipgram", False), ("skipgram", True), ("cbow", False)])
+def test_planted_families_are_each_others_neighbours(family_file, arch, exact):
+    model = w2v.train(str(family_file), w2v.TrainConfig(arch=arch, exact=exact, **SMALL), quiet=True)
+    assert len(model) == 16
+    for word in model.words:
+        family = word.rstrip("0123456789")
+        top = [n.word for n in nearest(model, word, k=5)]
+        assert all(n.startswith(family) for n in top), (word, top)
+    losses = model.meta["training"]["epoch_loss"]
+    assert losses[-1] < losses[0]
+
+
+def test_one_thread_and_a_seed_reproduce_bit_for_bit(family_file, tmp_path):
+    config = w2v.TrainConfig(threads=1, **SMALL)
+    first = w2v.save(w2v.train(str(family_file), config, quiet=True), tmp_path / "a")
+    second = w2v.save(w2v.train(str(family_file), config, quiet=True), tmp_path / "b")
+    for name in ("input.npy", "output.npy", "vocab.tsv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    other = w2v.train(str(family_file), w2v.TrainConfig(threads=1, **{**SMALL, "seed": 4}), quiet=True)
+    assert not np.array_equal(np.load(first / "input.npy"), other.input_vectors)
+
+
+def test_a_two_million_token_line_is_trained_whole(tmp_path):
+    rng = np.random.default_rng(0)
+    words = np.array([f"w{i}".encode() for i in range(50)])
+    path = tmp_path / "long.txt"
+    path.write_bytes(b" ".join(words[rng.integers(0, 50, 2_000_000)]))  # no newline at all
+    model = w2v.train(str(path), w2v.TrainConfig(dim=8, epochs=1, min_count=1, threads=2), quiet=True)
+    assert model.meta["corpus"]["tokens"] == 2_000_000
+    assert model.meta["corpus"]["training_tokens"] == 2_000_000
+    assert model.meta["corpus"]["lines"] == 1
+    assert int(model.vocab.counts.sum()) == 2_000_000
+
+
+def test_stdin_and_gzip_give_the_same_model(gz_file, family_text, monkeypatch):
+    config = w2v.TrainConfig(threads=1, **SMALL)
+    from_gz = w2v.train(str(gz_file), config, quiet=True)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(family_text.encode())))
+    from_stdin = w2v.train("-", config, quiet=True)
+    assert from_gz.words == from_stdin.words
+    np.testing.assert_array_equal(from_gz.input_vectors, from_stdin.input_vectors)
+
+
+def test_progress_and_summary_go_to_stderr(family_file, capsys):
+    w2v.train(str(family_file), w2v.TrainConfig(**SMALL))
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "vocabulary: 16 words" in captured.err
+    assert "words/s" in captured.err
+
+
+def test_init_weights_follow_word2vec_c():
+    inp, out = init_weights(1000, 50, seed=1)
+    assert inp.dtype == out.dtype == np.float32
+    assert inp.min() >= -0.5 / 50 and inp.max() < 0.5 / 50
+    assert abs(float(inp.mean())) < 1e-3 / 50 * 10
+    assert not out.any()
+
+
+def test_learning_rate_decays_linearly_over_all_epochs():
+    config = w2v.TrainConfig(epochs=2, alpha=0.1, min_alpha=0.001)
+    alphas = linear_alphas(config, np.array([0, 50]), epoch=0, n_tokens=100)
+    np.testing.assert_allclose(alphas, [0.1, 0.1 - 0.099 * 0.25], rtol=1e-6)
+    np.testing.assert_allclose(linear_alphas(config, np.array([100]), epoch=1, n_tokens=100), [0.001], rtol=1e-5)
+
+
+def test_chunks_cover_every_segment_once():
+    starts = np.arange(0, 10_000, 7, dtype=np.int64)
+    bounds = chunk_bounds(starts, 1000)
+    assert bounds[0] == 0 and bounds[-1] == starts.size
+    assert np.all(np.diff(bounds) > 0)
+    assert np.all(np.diff(bounds)[:-1] <= 1000 // 7 + 1)

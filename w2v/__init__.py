@@ -1,0 +1,43 @@
+"""w2v: word2vec (skip-gram and CBOW with negative sampling) from the command line or Python.
+
+    import w2v
+    model = w2v.train("corpus.txt", w2v.TrainConfig(dim=100, epochs=5))
+    w2v.save(model, "w2v-model")
+    model = w2v.load("w2v-model")
+    w2v.nearest(model, "king", k=10)
+
+Importing w2v does not import numba; training does.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .config import DEFAULTS, TrainConfig
+from .errors import ConfigError, CorpusError, EmptyVocabularyError, ModelFormatError, UnknownWordError, W2VError
+from .model import Model
+from .query import Neighbor, nearest
+from .storage import load_model as load
+from .storage import save_model as save
+from .train import train
+
+try:
+    __version__ = version("w2v")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "DEFAULTS",
+    "ConfigError",
+    "CorpusError",
+    "EmptyVocabularyError",
+    "Model",
+    "ModelFormatError",
+    "Neighbor",
+    "TrainConfig",
+    "UnknownWordError",
+    "W2VError",
+    "__version__",
+    "load",
+    "nearest",
+    "save",
+    "train",
+]

@@ -1,0 +1,283 @@
+"""The `w2v` command: a thin layer over the library. Results go to stdout, everything else to
+stderr; a W2VError becomes one "Error: ..." line and exit status 1 (see `user_errors`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from .config import ARCHITECTURES, DEFAULTS, TOKENIZERS, TrainConfig
+from .errors import W2VError
+
+DEFAULT_MODEL_DIR = "w2v-model"
+EXPORT_FORMATS = ("text", "binary", "npy")
+
+model_dir_option = click.option(
+    "--model-dir",
+    default=DEFAULT_MODEL_DIR,
+    show_default=True,
+    envvar="W2V_MODEL",
+    show_envvar=True,
+    type=click.Path(file_okay=False),
+    help="The model directory.",
+)
+
+
+@contextmanager
+def user_errors():
+    """Turn library errors into one-line click errors (exit 1)."""
+    try:
+        yield
+    except W2VError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="w2v", prog_name="w2v")
+def cli():
+    """Train word2vec vectors and query them.
+
+    \b
+      w2v train corpus.txt      # -> ./w2v-model
+      w2v neighbors king
+      w2v export vectors.txt
+    """
+
+
+@cli.command()
+@click.argument("corpus", nargs=-1, required=True)
+@model_dir_option
+@click.option(
+    "--arch",
+    type=click.Choice(ARCHITECTURES),
+    default=DEFAULTS.arch,
+    show_default=True,
+    help="Skip-gram predicts the context from each word; CBOW predicts each word from its context.",
+)
+@click.option(
+    "--dim", type=click.IntRange(min=1), default=DEFAULTS.dim, show_default=True, help="Dimensions of the word vectors."
+)
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=DEFAULTS.window,
+    show_default=True,
+    help="Largest distance between a word and its context words (each word draws 1..window).",
+)
+@click.option(
+    "--negative",
+    type=click.IntRange(min=1),
+    default=DEFAULTS.negative,
+    show_default=True,
+    help="Noise words per prediction (negative sampling).",
+)
+@click.option(
+    "--sample",
+    type=click.FloatRange(min=0),
+    default=DEFAULTS.sample,
+    show_default=True,
+    help="Subsampling threshold for frequent words; 0 turns it off.",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=DEFAULTS.min_count,
+    show_default=True,
+    help="Ignore words that occur fewer times than this.",
+)
+@click.option(
+    "--max-vocab",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep at most this many words, the most frequent.  [default: no limit]",
+)
+@click.option(
+    "--epochs", type=click.IntRange(min=1), default=DEFAULTS.epochs, show_default=True, help="Passes over the corpus."
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Starting learning rate.  [default: 0.025 skip-gram, 0.05 CBOW]",
+)
+@click.option(
+    "--min-alpha",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Learning rate at the end (linear decay).  [default: alpha * 1e-4]",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=0),
+    default=DEFAULTS.threads,
+    show_default=True,
+    help="Training threads; 0 means all cores.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**63 - 1),
+    default=DEFAULTS.seed,
+    show_default=True,
+    help="Random seed; with --threads 1 a run is reproducible bit for bit.",
+)
+@click.option(
+    "--exact",
+    is_flag=True,
+    default=DEFAULTS.exact,
+    help="Skip-gram: word2vec.c's per-pair update with fresh noise words for every pair "
+    "(slower) instead of noise words shared across each window.",
+)
+@click.option(
+    "--tokenizer",
+    type=click.Choice(TOKENIZERS),
+    default=DEFAULTS.tokenizer,
+    show_default=True,
+    help="simple: words of letters and digits, each Han/kana character a word; "
+    "whitespace: split on whitespace only (pre-tokenised text).",
+)
+@click.option(
+    "--lowercase/--no-lowercase", default=None, help="Lowercase the text.  [default: yes for simple, no for whitespace]"
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+def train(corpus, model_dir, quiet, **options):
+    """Train word vectors on CORPUS and save them in the model directory.
+
+    CORPUS is one or more text files (plain, .gz, .bz2 or .xz), directories (all files
+    under them, sorted), or - for standard input. A line break ends a sentence; lines of any
+    length are read whole.
+    """
+    from .storage import save_model
+    from .train import train as train_model
+
+    with user_errors():
+        config = TrainConfig(**options)
+        try:
+            model = train_model(list(corpus), config, quiet=quiet)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: nothing was saved", err=True)
+            sys.exit(130)
+        save_model(model, model_dir)
+    if not quiet:
+        click.echo(f"saved {len(model):,} words x {model.dim} dimensions to {model_dir}", err=True)
+
+
+def _table(word: str, columns: dict[str, list], k: int) -> str:
+    """Neighbour lists side by side: rank, then word and score for each metric."""
+    titles = {"cosine": "similarity", "euclidean": "distance"}
+    width = max([12] + [len(n.word) for found in columns.values() for n in found]) + 2
+    header = " rank" + "".join(f"  {metric:<{width}}{titles[metric]:>10}" for metric in columns)
+    lines = [f"{word}", header]
+    for row in range(max(len(found) for found in columns.values())):
+        cells = []
+        for found in columns.values():
+            cells.append(
+                f"  {found[row].word:<{width}}{found[row].score:>10.4f}" if row < len(found) else " " * (width + 12)
+            )
+        lines.append(f"{row + 1:>5}" + "".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@model_dir_option
+@click.option(
+    "-k",
+    "--count",
+    "k",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Neighbours to list per metric.",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(("cosine", "euclidean", "both")),
+    default="both",
+    show_default=True,
+    help="Rank by cosine similarity, Euclidean distance, or both side by side.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per query word.")
+def neighbors(words, model_dir, k, metric, as_json):
+    """Print the words nearest to each WORD by cosine similarity and by Euclidean distance.
+
+    Cosine compares directions (unit vectors); Euclidean compares the raw vectors, whose length
+    grows with a word's frequency, so the two lists differ. The query word is left out.
+    """
+    from .query import Index
+    from .storage import load_model
+
+    metrics = ("cosine", "euclidean") if metric == "both" else (metric,)
+    with user_errors():
+        model = load_model(model_dir)
+        index = Index(model)
+        ids = [model.vocab.id_of(word) for word in words]
+    results = []
+    for word, word_id in zip(words, ids, strict=True):
+        columns = {m: index.nearest(model.input_vectors[word_id], k, m, exclude=[word_id]) for m in metrics}
+        results.append((word, columns))
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "word": word,
+                        **{
+                            m: [
+                                {"word": n.word, "similarity" if m == "cosine" else "distance": round(n.score, 6)}
+                                for n in found
+                            ]
+                            for m, found in columns.items()
+                        },
+                    }
+                    for word, columns in results
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo("\n\n".join(_table(word, columns, k) for word, columns in results))
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@model_dir_option
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(EXPORT_FORMATS),
+    default=None,
+    help="Output format.  [default: from OUT's suffix: .bin binary, .npy NumPy, else text]",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Export only the N most frequent words.")
+def export(out, model_dir, format_, limit):
+    """Write the word vectors to OUT in word2vec text or binary format, or as NumPy .npy.
+
+    The word2vec formats load in gensim (KeyedVectors.load_word2vec_format) and word2vec.c's
+    tools. The .npy matrix (with the words in OUT's stem + .vocab.txt, one per line in row order)
+    goes straight into torch.nn.Embedding.from_pretrained.
+    """
+    from .storage import load_model, write_npy, write_word2vec
+
+    suffix = Path(out).suffix.lower()
+    format_ = format_ or {".bin": "binary", ".npy": "npy"}.get(suffix, "text")
+    with user_errors():
+        model = load_model(model_dir)
+        words = model.words[:limit]
+        vectors = model.input_vectors[: len(words)]
+        if format_ == "npy":
+            vocab_path = write_npy(out, words, vectors)
+            click.echo(f"wrote {len(words):,} x {model.dim} float32 matrix to {out}, words to {vocab_path}", err=True)
+        else:
+            write_word2vec(out, words, vectors, binary=format_ == "binary")
+            click.echo(
+                f"wrote {len(words):,} vectors of {model.dim} dimensions to {out} (word2vec {format_})", err=True
+            )
+
+
+def main():
+    cli(prog_name="w2v")

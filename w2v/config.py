@@ -1,0 +1,89 @@
+"""TrainConfig: every training option, its default and its validation, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from .errors import ConfigError
+from .tokenize import lowercase_by_default
+
+ARCHITECTURES = ("skipgram", "cbow")
+TOKENIZERS = ("simple", "whitespace")
+
+# word2vec.c's starting learning rates; the rate decays linearly to alpha * MIN_ALPHA_RATIO.
+DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
+MIN_ALPHA_RATIO = 1e-4
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    """How to train. Defaults follow word2vec.c (except the architecture, skip-gram).
+
+    alpha and min_alpha left as None mean "the architecture's default": 0.025 for skip-gram,
+    0.05 for CBOW, decaying linearly to alpha * 1e-4. Read them through `start_alpha` and
+    `end_alpha`.
+    """
+
+    arch: str = "skipgram"
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    sample: float = 1e-3
+    min_count: int = 5
+    max_vocab: int | None = None
+    epochs: int = 5
+    alpha: float | None = None
+    min_alpha: float | None = None
+    threads: int = 0  # 0 means all cores
+    seed: int = 1
+    exact: bool = False  # word2vec.c's per-pair skip-gram update instead of shared negatives
+    tokenizer: str = "simple"
+    lowercase: bool | None = None  # None: lowercase under "simple", keep case under "whitespace"
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise ConfigError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+        if self.tokenizer not in TOKENIZERS:
+            raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
+        for name in ("dim", "window", "negative", "min_count", "epochs"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.max_vocab is not None and self.max_vocab < 1:
+            raise ConfigError(f"max_vocab must be at least 1, got {self.max_vocab}")
+        if self.sample < 0:
+            raise ConfigError(f"sample must be >= 0 (0 turns subsampling off), got {self.sample}")
+        if self.threads < 0:
+            raise ConfigError(f"threads must be >= 0 (0 means all cores), got {self.threads}")
+        if not 0 <= self.seed < 2**63:
+            raise ConfigError(f"seed must be in [0, 2**63), got {self.seed}")
+        if self.alpha is not None and self.alpha <= 0:
+            raise ConfigError(f"alpha must be positive, got {self.alpha}")
+        if self.min_alpha is not None and not 0 < self.min_alpha <= self.start_alpha:
+            raise ConfigError(f"min_alpha must be in (0, alpha={self.start_alpha}], got {self.min_alpha}")
+
+    @property
+    def start_alpha(self) -> float:
+        """The learning rate at the start of training."""
+        return DEFAULT_ALPHA[self.arch] if self.alpha is None else self.alpha
+
+    @property
+    def end_alpha(self) -> float:
+        """The learning rate reached at the end of the last epoch."""
+        return self.start_alpha * MIN_ALPHA_RATIO if self.min_alpha is None else self.min_alpha
+
+    @property
+    def lowercases(self) -> bool:
+        """Whether tokens are lowercased."""
+        return lowercase_by_default(self.tokenizer) if self.lowercase is None else self.lowercase
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        """Rebuild a config saved by `to_dict`, ignoring keys this version does not know."""
+        known = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in known})
+
+
+DEFAULTS = TrainConfig()

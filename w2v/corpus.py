@@ -1,0 +1,180 @@
+"""Read a corpus and turn it into token ids.
+
+A corpus is one or more paths: plain or compressed (gzip, bzip2, xz; recognised by their
+magic bytes) files, directories (every file under them, sorted, hidden ones skipped), or "-"
+for standard input. Text is read in chunks cut after a space or line break, so a 100 MB line
+with no newline (text8) is read in bounded memory and never truncated. A line break, and the
+end of each file, ends a sentence.
+
+`scan` reads the text once: it tokenises, gives each distinct word an id in order of first
+appearance, and keeps the ids (int32) and the sentence ends. The vocabulary is then chosen
+from the counts (vocab.py) and the ids remapped with numpy: the text is never parsed twice.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from .errors import CorpusError
+from .tokenize import NEWLINE, normalize
+
+CHUNK_BYTES = 1 << 22  # 4 MiB of raw text per chunk
+_MAGIC = {
+    b"\x1f\x8b": lambda raw: gzip.GzipFile(fileobj=raw),
+    b"BZh": bz2.BZ2File,
+    b"\xfd7zXZ\x00": lzma.LZMAFile,
+}
+_ASCII_SPACE = b" \n\t\r\x0b\x0c"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input stream: a file path, or "-" for standard input."""
+
+    name: str
+    size: int  # bytes on disk (compressed size for compressed files); 0 for stdin
+
+
+def resolve_sources(paths: list[str]) -> list[Source]:
+    """Expand the user's corpus paths into the files to read, in order."""
+    if not paths:
+        raise CorpusError("no corpus given")
+    sources = []
+    for path in paths:
+        if path == "-":
+            sources.append(Source("-", 0))
+            continue
+        target = Path(path)
+        if target.is_dir():
+            files = sorted(
+                file
+                for file in target.rglob("*")
+                if file.is_file() and not any(part.startswith(".") for part in file.relative_to(target).parts)
+            )
+            if not files:
+                raise CorpusError(f"directory {path} has no files")
+            sources.extend(Source(str(file), file.stat().st_size) for file in files)
+        elif target.is_file():
+            sources.append(Source(path, target.stat().st_size))
+        elif target.exists():
+            raise CorpusError(f"{path} is not a regular file or directory")
+        else:
+            raise CorpusError(f"corpus {path} does not exist")
+    return sources
+
+
+@contextmanager
+def _open_binary(source: Source) -> Iterator[tuple[io.BufferedIOBase, Callable[[], int]]]:
+    """Open a source for reading bytes, decompressing if needed.
+
+    Yields the stream and a function giving how many bytes of the source have been consumed
+    so far (compressed bytes for compressed files), for the progress bar.
+    """
+    if source.name == "-":
+        yield sys.stdin.buffer, lambda: 0
+        return
+    try:
+        raw = open(source.name, "rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise CorpusError(f"cannot read {source.name}: {error.strerror}") from None
+    with raw:
+        head = raw.peek(6)[:6]
+        opener = next((opener for magic, opener in _MAGIC.items() if head.startswith(magic)), None)
+        if opener is None:
+            yield raw, raw.tell
+        else:
+            with opener(raw) as stream:
+                yield stream, raw.tell
+
+
+def _cut_point(block: bytes) -> int:
+    """Where to cut a block so that no token and no UTF-8 sequence is split: after the last
+    ASCII space or line break. A block with none (one giant token) is cut at a character
+    boundary instead, so memory stays bounded."""
+    cut = max(block.rfind(space) for space in _ASCII_SPACE) + 1
+    if cut > 0:
+        return cut
+    cut = len(block)
+    while cut > len(block) - 4 and cut > 0 and block[cut - 1] & 0xC0 == 0x80:
+        cut -= 1  # step back over UTF-8 continuation bytes
+    if cut > 0 and block[cut - 1] >= 0xC0:
+        cut -= 1  # and the lead byte of the split sequence
+    return cut or len(block)
+
+
+def read_chunks(sources: list[Source], chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[bytes, bool, int]]:
+    """Yield (chunk, ends_line, consumed) over all sources.
+
+    Each chunk ends at a token boundary; `ends_line` is True when the chunk closes a file (the
+    end of a file always ends a sentence); `consumed` is the cumulative number of source bytes
+    read so far.
+    """
+    done = 0
+    for source in sources:
+        with _open_binary(source) as (stream, position):
+            carry = b""
+            while True:
+                try:
+                    block = stream.read(chunk_bytes)
+                except (OSError, EOFError, lzma.LZMAError) as error:
+                    raise CorpusError(f"cannot read {source.name}: {error}") from None
+                if not block:
+                    break
+                block = carry + block
+                cut = _cut_point(block)
+                carry = block[cut:]
+                yield block[:cut], False, done + position()
+            yield carry, True, done + position()
+        done += source.size
+
+
+@dataclass
+class Scan:
+    """The corpus read once: distinct words with counts, and the text as first-seen ids."""
+
+    words: list[bytes]  # distinct words, in order of first appearance
+    counts: np.ndarray  # int64[n_distinct]
+    ids: np.ndarray  # int32[n_tokens], indexes into words
+    line_ends: np.ndarray  # int64[n_lines]: token offset just past each line's last token
+    invalid_bytes: int  # invalid UTF-8 bytes replaced
+
+
+def scan(sources: list[Source], tokenizer: str, lowercase: bool, progress: Callable[[int], None] | None = None) -> Scan:
+    """Tokenise every source once; `progress(consumed_bytes)` is called after each chunk."""
+    index: dict[bytes, int] = {}
+    id_chunks: list[np.ndarray] = []
+    end_chunks: list[np.ndarray] = []
+    n_tokens = 0
+    invalid = 0
+    for chunk, ends_line, consumed in read_chunks(sources):
+        text, bad = normalize(chunk, tokenizer, lowercase)
+        invalid += bad
+        lines = [line.split() for line in text.split(NEWLINE)]
+        tokens = list(chain.from_iterable(lines))
+        for token in dict.fromkeys(tokens):
+            if token not in index:
+                index[token] = len(index)
+        id_chunks.append(np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens)))
+        # Every piece but the last ends a line; the last continues into the next chunk.
+        ends = n_tokens + np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)))
+        end_chunks.append(ends if ends_line else ends[:-1])
+        n_tokens += len(tokens)
+        if progress is not None:
+            progress(consumed)
+        if len(index) >= np.iinfo(np.int32).max:
+            raise CorpusError("more than 2**31 distinct words; use a smaller corpus or --max-vocab")
+    ids = np.concatenate(id_chunks) if id_chunks else np.zeros(0, np.int32)
+    counts = np.bincount(ids, minlength=len(index)).astype(np.int64)
+    line_ends = np.concatenate(end_chunks) if end_chunks else np.zeros(0, np.int64)
+    return Scan(list(index), counts, ids, line_ends, invalid)

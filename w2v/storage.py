@@ -1,0 +1,211 @@
+"""Models on disk, and the word2vec text and binary formats.
+
+A model is a directory (see README "Model directory"):
+    meta.json   format_version, w2v version, config, corpus statistics, per-epoch loss, timing
+    vocab.tsv   word<TAB>count per line, in id order
+    input.npy   float32[n_words, dim], the word vectors (word2vec.c: syn0)
+    output.npy  float32[n_words, dim], the output vectors (syn1neg); absent for imported vectors
+It is written into a temporary sibling directory and swapped in whole, so an interrupted or
+failed save leaves the previous model as it was.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .config import TrainConfig
+from .errors import ModelFormatError, W2VError
+from .model import Model
+from .vocab import Vocab
+
+FORMAT_VERSION = 1
+META, VOCAB, INPUT, OUTPUT = "meta.json", "vocab.tsv", "input.npy", "output.npy"
+_RENAME_EXCHANGE = 2
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    try:
+        renameat2 = ctypes.CDLL(libc_name, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def _replace_directory(new: Path, target: Path) -> None:
+    """Put directory `new` at `target`, replacing what is there as atomically as the system allows."""
+    if not target.exists():
+        new.rename(target)
+        return
+    if not (target / META).is_file():
+        raise W2VError(f"{target} exists and is not a w2v model directory; choose another --model-dir")
+    if _exchange(new, target):
+        shutil.rmtree(new)  # it now holds the old model
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old)
+
+
+def save_model(model: Model, path: str | Path) -> Path:
+    """Write `model` to the directory `path`, replacing an existing model there atomically."""
+    from . import __version__
+
+    target = Path(path)
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "w2v_version": __version__,
+        "vocab_size": len(model),
+        "dim": model.dim,
+        "config": model.config.to_dict() if model.config else None,
+        **{key: value for key, value in model.meta.items() if key not in ("format_version", "w2v_version")},
+    }
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        temporary.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a model is an ordinary directory
+    except OSError as error:
+        raise W2VError(f"cannot write the model to {target}: {error.strerror}") from None
+    try:
+        with open(temporary / VOCAB, "w", encoding="utf-8", newline="\n") as out:
+            out.writelines(
+                f"{word}\t{count}\n" for word, count in zip(model.words, model.vocab.counts.tolist(), strict=True)
+            )
+        np.save(temporary / INPUT, np.ascontiguousarray(model.input_vectors, dtype=np.float32))
+        if model.output_vectors is not None:
+            np.save(temporary / OUTPUT, np.ascontiguousarray(model.output_vectors, dtype=np.float32))
+        (temporary / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        for name in os.listdir(temporary):
+            with open(temporary / name, "rb") as written:
+                os.fsync(written.fileno())
+        _replace_directory(temporary, target)
+    except OSError as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        reason = error.strerror or error
+        raise W2VError(f"cannot write the model to {target}: {reason}; the old model is intact") from None
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return target
+
+
+def _load_matrix(path: Path, mmap: bool, n_words: int) -> np.ndarray:
+    try:
+        matrix = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ModelFormatError(f"{path} is not a readable .npy matrix: {error}") from None
+    if matrix.ndim != 2 or matrix.shape[0] != n_words or matrix.dtype != np.float32:
+        raise ModelFormatError(
+            f"{path} holds {matrix.dtype}{list(matrix.shape)}, expected float32[{n_words}, dim] to match {VOCAB}"
+        )
+    return matrix
+
+
+def load_model(path: str | Path, mmap: bool = True) -> Model:
+    """Open the model directory `path`; the matrices are memory-mapped unless mmap=False."""
+    directory = Path(path)
+    if not directory.is_dir():
+        raise ModelFormatError(f"no model at {directory}; train one with `w2v train CORPUS --model-dir {directory}`")
+    try:
+        meta = json.loads((directory / META).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFormatError(f"{directory} is not a w2v model directory (no {META})") from None
+    except (OSError, ValueError) as error:
+        raise ModelFormatError(f"{directory / META} is unreadable: {error}") from None
+    version = meta.get("format_version") if isinstance(meta, dict) else None
+    if version != FORMAT_VERSION:
+        raise ModelFormatError(
+            f"{directory} has model format version {version}; this w2v reads version {FORMAT_VERSION}"
+        )
+    words, counts = [], []
+    try:
+        with open(directory / VOCAB, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                word, _, count = line.rstrip("\n").partition("\t")
+                if not word or not count.isdigit():
+                    raise ModelFormatError(f"{directory / VOCAB}:{number}: expected 'word<TAB>count'")
+                words.append(word)
+                counts.append(int(count))
+    except OSError as error:
+        raise ModelFormatError(f"cannot read {directory / VOCAB}: {error.strerror}") from None
+    input_vectors = _load_matrix(directory / INPUT, mmap, len(words))
+    output_vectors = _load_matrix(directory / OUTPUT, mmap, len(words)) if (directory / OUTPUT).exists() else None
+    config = TrainConfig.from_dict(meta["config"]) if meta.get("config") else None
+    return Model(Vocab(words, np.array(counts, dtype=np.int64)), input_vectors, output_vectors, config, meta)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Call write(binary_file) on a temporary file beside `path`, then rename it into place."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as error:
+        raise W2VError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+        os.replace(temporary, path)
+    except OSError as error:
+        os.unlink(temporary)
+        raise W2VError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def write_word2vec(path: str | Path, words: list[str], vectors: np.ndarray, binary: bool = False) -> None:
+    """Write word2vec's format: a "n_words dim" header line, then per word either
+    "word v1 ... vdim" as text, or (binary) the word, a space, dim little-endian float32 and a
+    newline, as word2vec.c writes it."""
+    path = Path(path)
+    n_words, dim = vectors.shape
+
+    def write(out):
+        out.write(f"{n_words} {dim}\n".encode())
+        for start in range(0, n_words, 10_000):
+            block = np.asarray(vectors[start : start + 10_000], dtype="<f4")
+            names = words[start : start + 10_000]
+            if binary:
+                out.write(
+                    b"".join(
+                        name.encode() + b" " + row.tobytes() + b"\n" for name, row in zip(names, block, strict=True)
+                    )
+                )
+            else:
+                # '%.6f' as word2vec.c; a row format string is far faster than per-value str().
+                row_format = " ".join(["%.6f"] * dim)
+                rows = zip(names, block.tolist(), strict=True)
+                out.write("".join(f"{name} {row_format % tuple(row)}\n" for name, row in rows).encode())
+
+    _atomic_write(path, write)
+
+
+def write_npy(path: str | Path, words: list[str], vectors: np.ndarray) -> Path:
+    """Write the matrix as .npy and the words, one per line in row order, beside it as
+    <stem>.vocab.txt. Returns the vocabulary file's path."""
+    path = Path(path)
+    vocab_path = path.with_name(path.stem + ".vocab.txt")
+    _atomic_write(path, lambda out: np.save(out, np.ascontiguousarray(vectors, dtype=np.float32)))
+    _atomic_write(vocab_path, lambda out: out.write("".join(f"{word}\n" for word in words).encode()))
+    return vocab_path
