@@ -27,55 +27,18 @@ COUNTS = np.array([50, 40, 30, 20, 10, 9, 8, 7, 6, 5, 4, 3], dtype=np.int64)
 SENTENCE = np.array([0, 3, 1, 4, 4, 2, 7, 0, 11, 5, 6, 1, 9], dtype=np.int32)
 
 
-def run_kernel(method, inp, out, window, negative, alpha, seed):
-    threshold, alias = tables(COUNTS)
-    contexts = np.empty(2 * window, np.int32)
-    if method == "exact":
-        return kernels.skipgram_exact_sentence(
-            inp,
-            out,
-            SENTENCE,
-            len(SENTENCE),
-            window,
-            negative,
-            np.float32(alpha),
-            threshold,
-            alias,
-            np.uint64(seed),
-            contexts,
-            np.empty(DIM, np.float32),
-        )
-    if method == "shared":
-        return kernels.skipgram_shared_sentence(
-            inp,
-            out,
-            SENTENCE,
-            len(SENTENCE),
-            window,
-            negative,
-            np.float32(alpha),
-            threshold,
-            alias,
-            np.uint64(seed),
-            contexts,
-            np.empty(negative + 1, np.int64),
-            np.empty((2 * window, negative + 1), np.float32),
-            np.empty((2 * window, DIM), np.float32),
-        )
-    return kernels.cbow_sentence(
-        inp,
-        out,
-        SENTENCE,
-        len(SENTENCE),
-        window,
-        negative,
-        np.float32(alpha),
-        threshold,
-        alias,
-        np.uint64(seed),
-        contexts,
-        np.empty(DIM, np.float32),
-        np.empty(DIM, np.float32),
+SENTENCE_KERNELS = {
+    "exact": kernels.skipgram_exact_sentence,
+    "shared": kernels.skipgram_shared_sentence,
+    "cbow": kernels.cbow_sentence,
+}
+
+
+def run_kernel(method, inp, out, window, negative, alpha, seed, sentence=SENTENCE, counts=COUNTS):
+    scratch = kernels.new_scratch(window, negative, inp.shape[1], len(sentence))
+    scratch[0][:] = sentence
+    return SENTENCE_KERNELS[method](
+        (inp, out), tables(counts), scratch, len(sentence), window, negative, np.float32(alpha), np.uint64(seed)
     )
 
 
@@ -100,47 +63,23 @@ def test_sentence_kernel_matches_reference(method, window, negative, weights):
     assert np.abs(out - start_out).max() > 1e-3  # the comparison is not vacuous
 
 
-def test_noise_word_equal_to_centre_is_skipped():
-    # All noise mass on word 0, which is also the only centre word: every negative is skipped,
-    # so only the positive (context -> centre) updates happen.
+@pytest.mark.parametrize("method", ["exact", "shared"])
+def test_noise_word_equal_to_centre_is_skipped(method):
+    # All noise mass on word 0. Centre 0 (context 1): its 3 noise words equal the centre and
+    # are skipped. Centre 1 (context 0): its 3 noise words (word 0) are used.
     inp = np.full((2, 4), 0.1, np.float32)
     out = np.zeros((2, 4), np.float32)
-    sentence = np.array([0, 1], np.int32)
-    threshold, alias = kernels.build_alias_table(np.array([1.0, 0.0]))
-    loss, pairs, _ = kernels.skipgram_exact_sentence(
-        inp,
-        out,
-        sentence[:1].copy(),
-        1,
-        1,
-        3,
-        np.float32(0.5),
-        threshold,
-        alias,
-        np.uint64(1),
-        np.empty(2, np.int32),
-        np.empty(4, np.float32),
-    )
-    assert pairs == 0 and loss == 0.0  # one word alone has no context
-    loss, pairs, _ = kernels.skipgram_exact_sentence(
-        inp,
-        out,
-        sentence,
-        2,
-        1,
-        3,
-        np.float32(0.5),
-        threshold,
-        alias,
-        np.uint64(1),
-        np.empty(2, np.int32),
-        np.empty(4, np.float32),
-    )
+    counts = np.array([1, 0], np.int64)
+    loss, pairs, _ = run_kernel(method, inp, out, 1, 3, 0.5, 1, np.array([0, 1], np.int32), counts)
     assert pairs == 2
-    # pair (centre 0, context 1): 1 positive, 3 noise draws of word 0 == centre, skipped.
-    # pair (centre 1, context 0): 1 positive, 3 negatives on word 0 (not the centre): used.
-    expected_loss = 2 * np.log(2.0) + 3 * reference.nll(0.0, 0.0)
-    assert loss == pytest.approx(expected_loss, rel=1e-3)
+    # Centre 0: positive at score 0 (log 2), then output[0] += 0.5 * 0.5 * 0.1 = 0.025 per dim.
+    # Centre 1: positive at score 0 (log 2); noise word 0 at score 4 * 0.1 * 0.025 = 0.01, three
+    # times (shared: same snapshot; exact: the row moves a little between draws).
+    expected = 2 * np.log(2.0) + 3 * np.log1p(np.exp(0.01))
+    assert loss == pytest.approx(expected, rel=1e-6 if method == "shared" else 1e-2)
+    # Were the skipped noise words counted, three more terms of about log 2 would be added.
+    loss_alone, pairs_alone, _ = run_kernel(method, inp, out, 1, 3, 0.5, 1, np.array([0], np.int32), counts)
+    assert (pairs_alone, loss_alone) == (0, 0.0)  # one word alone has no context
 
 
 def test_train_segments_one_thread_matches_reference(weights):
@@ -169,22 +108,9 @@ def test_train_segments_one_thread_matches_reference(weights):
         ref_loss += loss
         ref_count += count
     loss, count = kernels.train_segments(
-        inp,
-        out,
-        tokens,
-        starts,
-        ends,
-        alphas,
-        keep,
-        threshold,
-        alias,
-        kernels.SKIPGRAM_SHARED,
-        3,
-        4,
-        np.uint64(seed),
-        100,
-        2,
-    )
+        (inp, out), (threshold, alias), tokens, starts, ends, alphas, keep,
+        kernels.SKIPGRAM_SHARED, 3, 4, np.uint64(seed), 100, 2,
+    )  # fmt: skip
     assert count == ref_count
     assert loss == pytest.approx(ref_loss, rel=1e-4)
     np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-6)

@@ -26,6 +26,7 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _MAX_SCORE = 30.0  # beyond this the sigmoid is 0 or 1 in float32; keeps exp() finite
+_FLUSH_BELOW = 1e-280  # times the smallest probability (~1e-13) stays above float64's minimum
 
 
 @numba.njit(cache=True)
@@ -108,18 +109,35 @@ def draw_noise_samples(noise_threshold, noise_alias, n, seed):
 
 @numba.njit(cache=True, fastmath=True)
 def _gradient(score, label):
-    """For one (input, target) score: (label - sigmoid(score), -log P(label)).
+    """For one (input, target) score: (label - sigmoid(score) as float32, P(label) as float64).
 
     The exact sigmoid replaces word2vec.c's table; the update is applied at any score
     (word2vec.c also updates beyond its MAX_EXP = 6, with the sigmoid rounded to 0 or 1).
     """
-    score = min(max(score, -_MAX_SCORE), _MAX_SCORE)
-    e = math.exp(-abs(score))
-    sig = 1.0 / (1.0 + e) if score >= 0 else e / (1.0 + e)
-    # -log sigmoid(x) = log1p(exp(-|x|)) + max(-x, 0); label 0 scores -x.
-    signed = score if label > 0 else -score
-    loss = math.log1p(e) + max(-signed, 0.0)
-    return np.float32(label - sig), loss
+    score = min(max(score, np.float32(-_MAX_SCORE)), np.float32(_MAX_SCORE))
+    e = np.float32(math.exp(-abs(score)))
+    one = np.float32(1.0)
+    sig = one / (one + e) if score >= 0 else e / (one + e)
+    # sigmoid(|s|) and sigmoid(-|s|) again in float64, so that -log P stays accurate near P = 1.
+    near_one = 1.0 / (1.0 + np.float64(e))
+    near_zero = np.float64(e) * near_one
+    probability = near_one if (score >= 0) == (label > 0) else near_zero
+    return np.float32(label) - sig, probability
+
+
+@numba.njit(cache=True)
+def _add_nll(loss, product, probability):
+    """Accumulate -log(probability) into (loss, product) without a log per term.
+
+    Probabilities are multiplied into `product`; its log is moved into `loss` only when it
+    nears underflow (each factor is >= sigmoid(-30) ~ 1e-13), and once at the end by the
+    caller: loss - log(product) is the exact sum of the -log terms.
+    """
+    product *= probability
+    if product < _FLUSH_BELOW:
+        loss -= math.log(product)
+        product = 1.0
+    return loss, product
 
 
 @numba.njit(cache=True)
@@ -152,23 +170,27 @@ def _window(sentence, length, pos, window, state, contexts):
     return n, state
 
 
+@numba.njit(cache=True)
+def new_scratch(window, negative, dim, longest):
+    """One thread's scratch buffers for the sentence kernels, a tuple of
+    sentence int32[longest], contexts int32[2 window], targets int64[negative + 1],
+    scores float32[2 window, negative + 1], context_rows and context_grads
+    float32[2 window, dim], target_rows and target_grads float32[negative + 1, dim]."""
+    n_contexts, n_targets = 2 * window, negative + 1
+    return (
+        np.empty(longest, dtype=np.int32),
+        np.empty(n_contexts, dtype=np.int32),
+        np.empty(n_targets, dtype=np.int64),
+        np.empty((n_contexts, n_targets), dtype=np.float32),
+        np.empty((n_contexts, dim), dtype=np.float32),
+        np.empty((n_contexts, dim), dtype=np.float32),
+        np.empty((n_targets, dim), dtype=np.float32),
+        np.empty((n_targets, dim), dtype=np.float32),
+    )
+
+
 @numba.njit(cache=True, fastmath=True)
-def skipgram_shared_sentence(
-    input_vectors,
-    output_vectors,
-    sentence,
-    length,
-    window,
-    negative,
-    alpha,
-    noise_threshold,
-    noise_alias,
-    state,
-    contexts,
-    targets,
-    scores,
-    context_grads,
-):
+def skipgram_shared_sentence(weights, noise, scratch, length, window, negative, alpha, state):
     """Skip-gram with negative sampling, negatives shared across each centre word's window.
 
     For each centre word: targets = [centre, `negative` noise words]; every context word's input
@@ -176,14 +198,16 @@ def skipgram_shared_sentence(
     output rows and input rows are updated from the same snapshot (pWord2Vec's HogBatch). A
     noise word equal to the centre is skipped, as in word2vec.c.
 
-    input_vectors, output_vectors: float32[n_words, dim], updated in place.
-    sentence: int32[>= length]. Scratch (overwritten): contexts int32[2 window],
-    targets int64[negative + 1], scores float32[2 window, negative + 1],
-    context_grads float32[2 window, dim].
+    weights: (input_vectors, output_vectors), float32[n_words, dim] each, updated in place.
+    noise: (threshold, alias) from `build_alias_table`.
+    scratch: from `new_scratch`; its first array holds the (subsampled) sentence, `length` words.
     Returns (summed loss, number of (centre, context) pairs, state).
     """
+    input_vectors, output_vectors = weights
+    sentence, contexts, targets, scores, context_rows, context_grads, target_rows, target_grads = scratch
     dim = input_vectors.shape[1]
-    loss = 0.0
+    n_targets = negative + 1
+    loss, product = 0.0, 1.0
     pairs = 0
     for pos in range(length):
         n_contexts, state = _window(sentence, length, pos, window, state, contexts)
@@ -191,70 +215,65 @@ def skipgram_shared_sentence(
             continue
         centre = sentence[pos]
         targets[0] = centre
-        for k in range(1, negative + 1):
+        for k in range(1, n_targets):
             state, bits = next_random(state)
-            targets[k] = draw_noise(bits, noise_threshold, noise_alias)
+            targets[k] = draw_noise(bits, noise[0], noise[1])
+        # Gather the block's rows into small contiguous buffers (they stay in L1).
+        # (Row ids are read into locals first: indexing through an array inside the `i` loop
+        # stops LLVM from vectorising it, a 3x slowdown.)
         for c in range(n_contexts):
             row = contexts[c]
-            for k in range(negative + 1):
-                target = targets[k]
-                if k > 0 and target == centre:
+            for i in range(dim):
+                context_rows[c, i] = input_vectors[row, i]
+                context_grads[c, i] = 0.0
+        for k in range(n_targets):
+            target = targets[k]
+            for i in range(dim):
+                target_rows[k, i] = output_vectors[target, i]
+                target_grads[k, i] = 0.0
+        for c in range(n_contexts):
+            for k in range(n_targets):
+                if k > 0 and targets[k] == centre:
                     scores[c, k] = 0.0
                     continue
                 score = np.float32(0.0)
                 for i in range(dim):
-                    score += input_vectors[row, i] * output_vectors[target, i]
-                g, pair_loss = _gradient(score, 1.0 if k == 0 else 0.0)
+                    score += context_rows[c, i] * target_rows[k, i]
+                g, probability = _gradient(score, 1.0 if k == 0 else 0.0)
                 scores[c, k] = g * alpha
-                loss += pair_loss
+                loss, product = _add_nll(loss, product, probability)
         pairs += n_contexts
         for c in range(n_contexts):
-            for i in range(dim):
-                context_grads[c, i] = 0.0
-            for k in range(negative + 1):
+            for k in range(n_targets):
                 g = scores[c, k]
-                target = targets[k]
                 for i in range(dim):
-                    context_grads[c, i] += g * output_vectors[target, i]
-        for k in range(negative + 1):
+                    context_grads[c, i] += g * target_rows[k, i]
+                    target_grads[k, i] += g * context_rows[c, i]
+        for k in range(n_targets):
             target = targets[k]
-            for c in range(n_contexts):
-                g = scores[c, k]
-                row = contexts[c]
-                for i in range(dim):
-                    output_vectors[target, i] += g * input_vectors[row, i]
+            for i in range(dim):
+                output_vectors[target, i] += target_grads[k, i]
         for c in range(n_contexts):
             row = contexts[c]
             for i in range(dim):
                 input_vectors[row, i] += context_grads[c, i]
-    return loss, pairs, state
+    return loss - math.log(product), pairs, state
 
 
 @numba.njit(cache=True, fastmath=True)
-def skipgram_exact_sentence(
-    input_vectors,
-    output_vectors,
-    sentence,
-    length,
-    window,
-    negative,
-    alpha,
-    noise_threshold,
-    noise_alias,
-    state,
-    contexts,
-    grad,
-):
+def skipgram_exact_sentence(weights, noise, scratch, length, window, negative, alpha, state):
     """Skip-gram with negative sampling, word2vec.c's update: for each (centre, context) pair,
     the context word's input vector is trained against the centre's output vector and
     `negative` fresh noise words; output rows are updated as it goes, the input row once at
     the end with the accumulated gradient (neu1e).
 
-    Arrays as in `skipgram_shared_sentence`; grad: float32[dim] scratch.
-    Returns (summed loss, number of pairs, state).
+    Arguments as `skipgram_shared_sentence`. Returns (summed loss, number of pairs, state).
     """
+    input_vectors, output_vectors = weights
+    sentence, contexts, _, _, _, grads, _, _ = scratch
+    grad = grads[0]
     dim = input_vectors.shape[1]
-    loss = 0.0
+    loss, product = 0.0, 1.0
     pairs = 0
     for pos in range(length):
         n_contexts, state = _window(sentence, length, pos, window, state, contexts)
@@ -268,49 +287,37 @@ def skipgram_exact_sentence(
                     target = centre
                 else:
                     state, bits = next_random(state)
-                    target = draw_noise(bits, noise_threshold, noise_alias)
+                    target = draw_noise(bits, noise[0], noise[1])
                     if target == centre:
                         continue
                 score = np.float32(0.0)
                 for i in range(dim):
                     score += input_vectors[row, i] * output_vectors[target, i]
-                g, pair_loss = _gradient(score, 1.0 if k == 0 else 0.0)
+                g, probability = _gradient(score, 1.0 if k == 0 else 0.0)
                 g *= alpha
-                loss += pair_loss
+                loss, product = _add_nll(loss, product, probability)
                 for i in range(dim):
                     grad[i] += g * output_vectors[target, i]
                     output_vectors[target, i] += g * input_vectors[row, i]
             for i in range(dim):
                 input_vectors[row, i] += grad[i]
         pairs += n_contexts
-    return loss, pairs, state
+    return loss - math.log(product), pairs, state
 
 
 @numba.njit(cache=True, fastmath=True)
-def cbow_sentence(
-    input_vectors,
-    output_vectors,
-    sentence,
-    length,
-    window,
-    negative,
-    alpha,
-    noise_threshold,
-    noise_alias,
-    state,
-    contexts,
-    mean,
-    grad,
-):
+def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, state):
     """CBOW with negative sampling, word2vec.c's update (cbow_mean): the mean of the context
     input vectors (neu1) predicts the centre against `negative` noise words; the accumulated
     gradient (neu1e), undivided, is added to every context word's input vector.
 
-    Arrays as in `skipgram_shared_sentence`; mean, grad: float32[dim] scratch.
-    Returns (summed loss, number of predictions, state).
+    Arguments as `skipgram_shared_sentence`. Returns (summed loss, number of predictions, state).
     """
+    input_vectors, output_vectors = weights
+    sentence, contexts, _, _, _, buffers, _, _ = scratch
+    mean, grad = buffers[0], buffers[1]
     dim = input_vectors.shape[1]
-    loss = 0.0
+    loss, product = 0.0, 1.0
     predictions = 0
     for pos in range(length):
         n_contexts, state = _window(sentence, length, pos, window, state, contexts)
@@ -332,15 +339,15 @@ def cbow_sentence(
                 target = centre
             else:
                 state, bits = next_random(state)
-                target = draw_noise(bits, noise_threshold, noise_alias)
+                target = draw_noise(bits, noise[0], noise[1])
                 if target == centre:
                     continue
             score = np.float32(0.0)
             for i in range(dim):
                 score += mean[i] * output_vectors[target, i]
-            g, target_loss = _gradient(score, 1.0 if k == 0 else 0.0)
+            g, probability = _gradient(score, 1.0 if k == 0 else 0.0)
             g *= alpha
-            loss += target_loss
+            loss, product = _add_nll(loss, product, probability)
             for i in range(dim):
                 grad[i] += g * output_vectors[target, i]
                 output_vectors[target, i] += g * mean[i]
@@ -349,7 +356,7 @@ def cbow_sentence(
             for i in range(dim):
                 input_vectors[row, i] += grad[i]
         predictions += 1
-    return loss, predictions, state
+    return loss - math.log(product), predictions, state
 
 
 @numba.njit(cache=True)
@@ -360,37 +367,23 @@ def segment_state(seed, segment):
 
 
 @numba.njit(cache=True, parallel=True)
-def train_segments(
-    input_vectors,
-    output_vectors,
-    tokens,
-    segment_starts,
-    segment_ends,
-    segment_alphas,
-    keep,
-    noise_threshold,
-    noise_alias,
-    method,
-    window,
-    negative,
-    seed,
-    first_segment,
-    n_blocks,
-):
+def train_segments(weights, noise, tokens, segment_starts, segment_ends, segment_alphas, keep,
+                   method, window, negative, seed, first_segment, n_blocks):  # fmt: skip
     """Train on a run of segments (pieces of lines) in parallel, Hogwild.
 
     The segments are split into `n_blocks` contiguous blocks run by numba's threads; each block
     owns its scratch buffers. Segment s draws its randomness from `segment_state(seed,
     first_segment + s)`, so with one thread the result does not depend on the blocking.
     Each segment is subsampled with `keep` (float32[n_words]) before windowing, and trained at
-    the learning rate segment_alphas[s] (float32) with the given method (SKIPGRAM_SHARED,
+    the learning rate segment_alphas[s] (float32) with `method` (SKIPGRAM_SHARED,
     SKIPGRAM_EXACT or CBOW).
 
-    input_vectors, output_vectors: float32[n_words, dim], updated in place.
+    weights: (input_vectors, output_vectors), float32[n_words, dim] each, updated in place.
+    noise: (threshold, alias) from `build_alias_table`.
     tokens: int32[n_tokens]; segment_starts, segment_ends: int64[n_segments].
     Returns (summed loss float64, number of loss terms: pairs for skip-gram, predictions for CBOW).
     """
-    dim = input_vectors.shape[1]
+    dim = weights[0].shape[1]
     n_segments = segment_starts.shape[0]
     longest = 0
     for s in range(n_segments):
@@ -398,69 +391,21 @@ def train_segments(
     loss = 0.0
     count = 0
     for block in numba.prange(n_blocks):
-        sentence = np.empty(longest, dtype=np.int32)
-        contexts = np.empty(2 * window, dtype=np.int32)
-        targets = np.empty(negative + 1, dtype=np.int64)
-        scores = np.empty((2 * window, negative + 1), dtype=np.float32)
-        context_grads = np.empty((2 * window, dim), dtype=np.float32)
-        mean = np.empty(dim, dtype=np.float32)
-        grad = np.empty(dim, dtype=np.float32)
+        scratch = new_scratch(window, negative, dim, longest)
         block_loss = 0.0
         block_count = 0
         for s in range(block * n_segments // n_blocks, (block + 1) * n_segments // n_blocks):
             state = segment_state(seed, first_segment + s)
-            length, state = _subsample(tokens, segment_starts[s], segment_ends[s], keep, state, sentence)
-            alpha = segment_alphas[s]
+            length, state = _subsample(tokens, segment_starts[s], segment_ends[s], keep, state, scratch[0])
+            args = (weights, noise, scratch, length, window, negative, segment_alphas[s], state)
             if method == SKIPGRAM_SHARED:
-                seg_loss, seg_count, state = skipgram_shared_sentence(
-                    input_vectors,
-                    output_vectors,
-                    sentence,
-                    length,
-                    window,
-                    negative,
-                    alpha,
-                    noise_threshold,
-                    noise_alias,
-                    state,
-                    contexts,
-                    targets,
-                    scores,
-                    context_grads,
-                )
+                segment_loss, segment_count, _ = skipgram_shared_sentence(*args)
             elif method == SKIPGRAM_EXACT:
-                seg_loss, seg_count, state = skipgram_exact_sentence(
-                    input_vectors,
-                    output_vectors,
-                    sentence,
-                    length,
-                    window,
-                    negative,
-                    alpha,
-                    noise_threshold,
-                    noise_alias,
-                    state,
-                    contexts,
-                    grad,
-                )
+                segment_loss, segment_count, _ = skipgram_exact_sentence(*args)
             else:
-                seg_loss, seg_count, state = cbow_sentence(
-                    input_vectors,
-                    output_vectors,
-                    sentence,
-                    length,
-                    window,
-                    negative,
-                    alpha,
-                    noise_threshold,
-                    noise_alias,
-                    state,
-                    contexts,
-                    mean,
-                    grad,
-                )
-            block_loss += seg_loss
-            block_count += seg_count
+                segment_loss, segment_count, _ = cbow_sentence(*args)
+            block_loss += segment_loss
+            block_count += segment_count
         loss += block_loss
         count += block_count
     return loss, count

@@ -121,7 +121,8 @@ def run_epochs(model: Model, encoded: EncodedCorpus, config: TrainConfig, *, qui
     )
     vocab: Vocab = model.vocab
     keep = keep_probabilities(vocab.counts, config.sample)
-    noise_threshold, noise_alias = kernels.build_alias_table(noise_distribution(vocab.counts))
+    noise = kernels.build_alias_table(noise_distribution(vocab.counts))
+    weights = (model.input_vectors, model.output_vectors)
     tokens = np.ascontiguousarray(encoded.tokens, dtype=np.int32)
     starts, ends = encoded.segment_starts, encoded.segment_ends
     n_tokens = tokens.size
@@ -147,22 +148,9 @@ def run_epochs(model: Model, encoded: EncodedCorpus, config: TrainConfig, *, qui
                 first, last = int(bounds[c]), int(bounds[c + 1])
                 alphas = linear_alphas(config, starts[first:last], epoch, n_tokens)
                 loss, count = kernels.train_segments(
-                    model.input_vectors,
-                    model.output_vectors,
-                    tokens,
-                    starts[first:last],
-                    ends[first:last],
-                    alphas,
-                    keep,
-                    noise_threshold,
-                    noise_alias,
-                    method,
-                    config.window,
-                    config.negative,
-                    np.uint64(seed),
-                    first,
-                    threads * BLOCKS_PER_THREAD,
-                )
+                    weights, noise, tokens, starts[first:last], ends[first:last], alphas, keep,
+                    method, config.window, config.negative, np.uint64(seed), first, threads * BLOCKS_PER_THREAD,
+                )  # fmt: skip
                 epoch_loss += loss
                 epoch_count += count
                 bar.update(int(chunk_positions[c + 1] - chunk_positions[c]))
