@@ -28,6 +28,7 @@ test: install-dev
 	$(BIN)/python -m pytest
 
 bench: install-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 
 lint: install-dev

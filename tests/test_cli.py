@@ -174,3 +174,43 @@ def test_every_command_and_option_is_in_the_readme():
             for opt in param.opts:
                 if opt.startswith("--") and opt not in ("--help",):
                     assert opt in readme, f"{name} {opt}"
+
+
+def test_neighbors_reads_a_vectors_file(trained_model_dir, tmp_path):
+    out = tmp_path / "v.bin"
+    assert run("export", out, "--model-dir", trained_model_dir).exit_code == 0
+    from_file = run("neighbors", "metal2", "--vectors", out)
+    from_model = run("neighbors", "metal2", "--model-dir", trained_model_dir)
+    assert from_file.exit_code == 0
+    assert from_file.stdout == from_model.stdout
+
+
+def test_evaluate_table_and_json(tmp_path):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("4 2\nman 1 0\nwoman 1 1\nking 0 1\nqueen 0 2.1\n")
+    analogies = tmp_path / "q.txt"
+    analogies.write_text(": family\nman woman king queen\nman king woman queen\n: gram1\nMan Woman nope queen\n")
+    pairs = tmp_path / "p.txt"
+    pairs.write_text("man woman 5\nking queen 9\nman king 1\n")
+    args = ["evaluate", "--vectors", vectors, "--analogies", analogies, "--similarity", pairs]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "analogies: q.txt (questions with a word outside the top 30,000 skipped)"
+    assert lines[1].split() == ["section", "answered", "3CosAdd", "3CosMul"]
+    assert lines[2].split() == ["family", "2/2", "100.0%", "100.0%"]
+    assert lines[3].split() == ["gram1", "0/1", "0.0%", "0.0%"]
+    assert lines[-1].split()[:2] == ["p.txt", "3/3"]
+    data = json.loads(run(*args, "--json").stdout)
+    assert data["analogies"][0]["summary"][-1]["correct"] == {"add": 2, "mul": 2}
+    assert data["similarity"][0]["covered"] == 3
+
+
+def test_evaluate_defaults_to_the_bundled_sets(trained_model_dir):
+    result = run("evaluate", "--model-dir", trained_model_dir, "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert [a["file"] for a in data["analogies"]] == ["questions-words.txt"]
+    assert data["analogies"][0]["summary"][-1]["total"] == 19544
+    assert [s["name"] for s in data["similarity"]] == [
+        "wordsim353.tsv", "EN-WS-353-SIM.txt", "EN-WS-353-REL.txt", "simlex999.txt"]  # fmt: skip

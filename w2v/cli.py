@@ -27,6 +27,34 @@ model_dir_option = click.option(
 )
 
 
+def vectors_source(command):
+    """Options for commands that read vectors: a model directory, or a word2vec/GloVe file."""
+    options = [
+        model_dir_option,
+        click.option("--vectors", type=click.Path(exists=True, dir_okay=False),
+                     help="Read a word2vec text/binary or GloVe file instead of a model directory."),
+        click.option("--encoding", default="utf-8", show_default=True,
+                     help="Encoding of the words in --vectors (GoogleNews: latin-1); invalid bytes are replaced."),
+        click.option("--limit", type=click.IntRange(min=1), default=None,
+                     help="Read only the first N words of --vectors (files list frequent words first)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def open_vectors(model_dir: str, vectors: str | None, encoding: str, limit: int | None):
+    """The model to query: the --vectors file if given, else the model directory."""
+    from .storage import load_model, read_word2vec
+
+    if vectors is None:
+        return load_model(model_dir)
+    model = read_word2vec(vectors, encoding=encoding, limit=limit)
+    if model.meta["replaced_words"]:
+        click.echo(f"{model.meta['replaced_words']:,} words had bytes invalid in {encoding}; replaced", err=True)
+    return model
+
+
 @contextmanager
 def user_errors():
     """Turn library errors into one-line click errors (exit 1)."""
@@ -183,7 +211,7 @@ def _table(word: str, columns: dict[str, list], k: int) -> str:
 
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
-@model_dir_option
+@vectors_source
 @click.option(
     "-k",
     "--count",
@@ -201,18 +229,17 @@ def _table(word: str, columns: dict[str, list], k: int) -> str:
     help="Rank by cosine similarity, Euclidean distance, or both side by side.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per query word.")
-def neighbors(words, model_dir, k, metric, as_json):
+def neighbors(words, model_dir, vectors, encoding, limit, k, metric, as_json):
     """Print the words nearest to each WORD by cosine similarity and by Euclidean distance.
 
     Cosine compares directions (unit vectors); Euclidean compares the raw vectors, whose length
     grows with a word's frequency, so the two lists differ. The query word is left out.
     """
     from .query import Index
-    from .storage import load_model
 
     metrics = ("cosine", "euclidean") if metric == "both" else (metric,)
     with user_errors():
-        model = load_model(model_dir)
+        model = open_vectors(model_dir, vectors, encoding, limit)
         index = Index(model)
         ids = [model.vocab.id_of(word) for word in words]
     results = []
@@ -277,6 +304,45 @@ def export(out, model_dir, format_, limit):
             click.echo(
                 f"wrote {len(words):,} vectors of {model.dim} dimensions to {out} (word2vec {format_})", err=True
             )
+
+
+@cli.command()
+@vectors_source
+@click.option(
+    "--analogies",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Analogy file (': section' lines, then 'a b c d'); repeatable.  [default: questions-words.txt]",
+)
+@click.option(
+    "--similarity",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Word-pair file ('word1 word2 score'); repeatable.  [default: WS-353, its SIM/REL splits, SimLex-999]",
+)
+@click.option(
+    "--restrict-vocab",
+    type=click.IntRange(min=1),
+    default=30_000,
+    show_default=True,
+    help="Analogies: only the N most frequent words count (word2vec.c's compute-accuracy threshold).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def evaluate(model_dir, vectors, encoding, limit, analogies, similarity, restrict_vocab, as_json):
+    """Score the vectors on word analogies (3CosAdd, 3CosMul) and word similarity (Spearman).
+
+    Without --analogies or --similarity, the bundled sets are used. Analogy questions with a
+    word outside the --restrict-vocab most frequent words are skipped; matching ignores case.
+    """
+    from . import evaluate as evaluation
+
+    if not analogies and not similarity:
+        analogies = [evaluation.bundled(name) for name in evaluation.DEFAULT_ANALOGIES]
+        similarity = [evaluation.bundled(name) for name in evaluation.DEFAULT_SIMILARITY]
+    with user_errors():
+        model = open_vectors(model_dir, vectors, encoding, limit)
+        report = evaluation.evaluate(model, analogies, similarity, restrict_vocab)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())
 
 
 def main():

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelFormatError
+from .model import Model
 from .query import unit_rows
 
-SEMANTIC_SECTIONS = 5  # questions-words.txt: the first five sections are semantic
 BATCH = 512
+DEFAULT_ANALOGIES = ("questions-words.txt",)
+DEFAULT_SIMILARITY = ("wordsim353.tsv", "EN-WS-353-SIM.txt", "EN-WS-353-REL.txt", "simlex999.txt")
+METHODS = ("add", "mul")  # 3CosAdd (word2vec.c's compute-accuracy), 3CosMul (Levy & Goldberg 2014)
 
 
 @dataclass(frozen=True)
 class AnalogySection:
     name: str
-    correct: int
-    answered: int
+    correct: dict[str, int]  # method ("add", "mul") -> questions answered right
+    answered: int  # questions whose four words are all among the restricted vocabulary
     total: int
 
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.answered if self.answered else 0.0
+    def accuracy(self, method: str) -> float:
+        return self.correct[method] / self.answered if self.answered else 0.0
 
 
 @dataclass(frozen=True)
@@ -63,26 +65,30 @@ def analogy_predictions(unit: np.ndarray, questions: np.ndarray, method: str = "
     answers = np.empty(len(questions), dtype=np.int64)
     for start in range(0, len(questions), BATCH):
         batch = questions[start : start + BATCH]
-        sims = [unit[batch[:, j]] @ unit.T for j in range(3)]  # cos with a, b, c: [batch, n_words]
+        a, b, c = unit[batch[:, 0]], unit[batch[:, 1]], unit[batch[:, 2]]
         if method == "add":
-            scores = sims[1] - sims[0] + sims[2]
+            scores = (b - a + c) @ unit.T  # cos(x, b) - cos(x, a) + cos(x, c) in one product
         elif method == "mul":
-            a, b, c = ((s + 1.0) / 2.0 for s in sims)
-            scores = b * c / (a + 1e-3)
+            cos_a, cos_b, cos_c = (((m @ unit.T) + 1.0) / 2.0 for m in (a, b, c))
+            scores = cos_b * cos_c / (cos_a + 1e-3)
         else:
             raise ValueError(f"unknown analogy method {method!r}")
-        rows = np.arange(len(batch))[:, None]
-        scores[rows, batch] = -np.inf
+        scores[np.arange(len(batch))[:, None], batch] = -np.inf
         answers[start : start + len(batch)] = scores.argmax(axis=1)
     return answers
 
 
 def evaluate_analogies(
-    words: list[str], vectors: np.ndarray, path: str | Path, restrict_vocab: int = 30_000, method: str = "add"
+    words: list[str],
+    vectors: np.ndarray,
+    path: str | Path,
+    restrict_vocab: int = 30_000,
+    methods: tuple[str, ...] = METHODS,
 ) -> list[AnalogySection]:
     """Accuracy per section, as word2vec.c's `compute-accuracy vectors 30000`: only the
     `restrict_vocab` first (most frequent) words count; a question with any word outside them
-    is skipped (not answered); matching is case-insensitive."""
+    is skipped (not answered); matching is case-insensitive (the first, most frequent, of
+    words that differ only in case is used)."""
     words = words[:restrict_vocab]
     index: dict[str, int] = {}
     for i, word in enumerate(words):
@@ -90,29 +96,29 @@ def evaluate_analogies(
     unit = unit_rows(np.asarray(vectors[: len(words)], dtype=np.float32))
     results = []
     for name, questions in read_analogies(path):
-        known = [q for q in questions if all(w in index for w in q)]
-        correct = 0
-        if known:
-            ids = np.array([[index[w] for w in q] for q in known], dtype=np.int64)
-            predicted = analogy_predictions(unit, ids[:, :3], method)
-            correct = int(np.count_nonzero(predicted == ids[:, 3]))
-        results.append(AnalogySection(name, correct, len(known), len(questions)))
+        known = [[index[w] for w in q] for q in questions if all(w in index for w in q)]
+        ids = np.array(known, dtype=np.int64).reshape(-1, 4)
+        correct = {
+            method: int(np.count_nonzero(analogy_predictions(unit, ids[:, :3], method) == ids[:, 3]))
+            for method in methods
+        }
+        results.append(AnalogySection(name, correct, len(ids), len(questions)))
     return results
 
 
 def summarize_analogies(sections: list[AnalogySection]) -> list[AnalogySection]:
-    """Semantic (first five sections), syntactic (the rest) and total rows."""
+    """Rows "semantic" and "syntactic" (Google's syntactic sections are named gram*), when the
+    file has both kinds, then "total"."""
 
-    def total(name, part):
-        return AnalogySection(
-            name, sum(s.correct for s in part), sum(s.answered for s in part), sum(s.total for s in part)
-        )
+    def total(name: str, part: list[AnalogySection]) -> AnalogySection:
+        methods = sections[0].correct if sections else {}
+        correct = {method: sum(s.correct[method] for s in part) for method in methods}
+        return AnalogySection(name, correct, sum(s.answered for s in part), sum(s.total for s in part))
 
-    return [
-        total("semantic", sections[:SEMANTIC_SECTIONS]),
-        total("syntactic", sections[SEMANTIC_SECTIONS:]),
-        total("total", sections),
-    ]
+    syntactic = [s for s in sections if s.name.startswith("gram")]
+    semantic = [s for s in sections if not s.name.startswith("gram")]
+    rows = [total("semantic", semantic), total("syntactic", syntactic)] if semantic and syntactic else []
+    return rows + [total("total", sections)]
 
 
 def rank(values: np.ndarray) -> np.ndarray:
@@ -168,3 +174,68 @@ def evaluate_similarity(words: list[str], vectors: np.ndarray, path: str | Path)
     second = unit_rows(np.asarray(vectors[[b for _, b, _ in covered]], dtype=np.float32))
     cosines = (first * second).sum(axis=1)
     return SimilarityResult(name, spearman(cosines, np.array([s for _, _, s in covered])), len(covered), len(pairs))
+
+
+def bundled(name: str) -> Path:
+    """Path of a bundled evaluation set (corpora/ in the source tree, w2v/corpora when installed)."""
+    source_tree = Path(__file__).resolve().parent.parent / "corpora" / name
+    if source_tree.exists():
+        return source_tree
+    from importlib.resources import files
+
+    return Path(str(files("w2v.corpora") / name))
+
+
+@dataclass
+class Report:
+    """Everything `w2v evaluate` prints."""
+
+    vocab_size: int
+    restrict_vocab: int
+    analogies: dict[str, list[AnalogySection]] = field(default_factory=dict)  # file name -> sections
+    similarity: list[SimilarityResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        def section(s: AnalogySection) -> dict:
+            accuracy = {method: round(s.accuracy(method), 6) for method in s.correct}
+            return {**asdict(s), "accuracy": accuracy}
+
+        return {
+            "vocab_size": self.vocab_size,
+            "restrict_vocab": self.restrict_vocab,
+            "analogies": [
+                {"file": name, "sections": [section(s) for s in sections],
+                 "summary": [section(s) for s in summarize_analogies(sections)]}
+                for name, sections in self.analogies.items()
+            ],
+            "similarity": [asdict(result) for result in self.similarity],
+        }  # fmt: skip
+
+    def table(self) -> str:
+        lines = []
+        for name, sections in self.analogies.items():
+            lines.append(f"analogies: {name} (questions with a word outside the top {self.restrict_vocab:,} skipped)")
+            lines.append(f"{'section':<28}{'answered':>15}{'3CosAdd':>10}{'3CosMul':>10}")
+            for s in [*sections, None, *summarize_analogies(sections)]:
+                if s is None:
+                    lines.append("")
+                    continue
+                scores = "".join(f"{100 * s.accuracy(m):>9.1f}%" for m in s.correct)
+                lines.append(f"{s.name:<28}{f'{s.answered:,}/{s.total:,}':>15}{scores}")
+            lines.append("")
+        if self.similarity:
+            lines.append(f"{'similarity':<28}{'pairs':>15}{'Spearman':>10}")
+            for result in self.similarity:
+                pairs = f"{result.covered:,}/{result.total:,}"
+                lines.append(f"{result.name:<28}{pairs:>15}{result.spearman:>10.3f}")
+        return "\n".join(lines).rstrip()
+
+
+def evaluate(model: Model, analogies, similarity, restrict_vocab: int = 30_000) -> Report:
+    """Run every analogy and similarity file against the model's vectors."""
+    report = Report(len(model), restrict_vocab)
+    for path in analogies:
+        report.analogies[Path(path).name] = evaluate_analogies(model.words, model.input_vectors, path, restrict_vocab)
+    for path in similarity:
+        report.similarity.append(evaluate_similarity(model.words, model.input_vectors, path))
+    return report

@@ -96,10 +96,11 @@ def train(corpus: str | list[str], config: TrainConfig = DEFAULTS, *, quiet: boo
         _log(f"replaced {corpus_stats['invalid_utf8_bytes']:,} invalid UTF-8 bytes with U+FFFD", quiet)
     model = Model(vocab, *init_weights(len(vocab), config.dim, config.seed), config=config)
     training = run_epochs(model, encoded, config, quiet=quiet)
+    setup_seconds = training.pop("training_started") - started
     model.meta = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "corpus": corpus_stats,
-        "training": {"scan_seconds": round(scan_seconds, 3), **training},
+        "training": {"scan_seconds": round(scan_seconds, 3), "setup_seconds": round(setup_seconds, 3), **training},
     }
     return model
 
@@ -130,6 +131,13 @@ def run_epochs(model: Model, encoded: EncodedCorpus, config: TrainConfig, *, qui
     chunk_positions = np.append(starts[bounds[:-1]], n_tokens) if starts.size else np.array([0, n_tokens])
     epoch_losses = []
     loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
+    # Load (or, the first time, compile) the kernel on an empty run, so that the timing below is
+    # training alone and a compilation is reported once.
+    loading = time.perf_counter()
+    kernels.train_segments(weights, noise, tokens, starts[:0], ends[:0], np.zeros(0, np.float32), keep, method,
+                           config.window, config.negative, np.uint64(0), 0, 1)  # fmt: skip
+    if kernels.train_segments.stats.cache_misses:
+        _log(f"compiled the training kernels in {time.perf_counter() - loading:.1f} s (once: numba caches them)", quiet)
     started = time.perf_counter()
     with tqdm(
         total=config.epochs * n_tokens,
@@ -166,6 +174,7 @@ def run_epochs(model: Model, encoded: EncodedCorpus, config: TrainConfig, *, qui
         quiet,
     )
     return {
+        "training_started": started,
         "threads": threads,
         "train_seconds": round(seconds, 3),
         "words_per_second": round(config.epochs * n_tokens / seconds),

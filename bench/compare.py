@@ -1,0 +1,256 @@
+"""Side-by-side benchmark: w2v, gensim 4.4 (corpus_file mode) and word2vec.c on the same corpus
+with the same settings, one run at a time; then every set of vectors is scored by w2v's evaluator.
+
+    python bench/compare.py                      # w2v on both forms, against stored peer results
+    python bench/compare.py --peers              # also re-run gensim and word2vec.c here
+    python bench/compare.py --runs 1 --arch cbow --corpus other.txt.gz
+
+Settings (word2vec.c's defaults): dim 100, window 5, negative 5, sample 1e-3, min-count 5,
+5 epochs, 2 threads, alpha 0.025 skip-gram / 0.05 CBOW decaying linearly.
+words/s = corpus tokens x epochs / training seconds (vocabulary building excluded), the same
+numerator for every tool. Timings are medians over runs; accuracies are means.
+Peak RSS is the process's maximum resident set (os.wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from w2v.evaluate import bundled, evaluate  # noqa: E402
+from w2v.storage import load_model, read_word2vec  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+DEFAULT_CORPORA = [SHARED / "enwiki2014_text8_sentences.txt.gz", SHARED / "enwiki2014_text8.txt.gz"]
+ALPHA = {"skipgram": 0.025, "cbow": 0.05}
+EPOCHS, THREADS = 5, 2
+PEERS_FILE = HERE / "results" / "peers.json"
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Run:
+    tool: str
+    arch: str
+    corpus: str
+    form: str  # "one line" or "sentences"
+    train_s: float
+    total_s: float
+    setup_s: float  # process start to the first training step
+    words_per_s: float
+    peak_rss_mb: float
+    analogy: float
+    semantic: float
+    syntactic: float
+    ws353: float
+    simlex: float
+
+
+def measure(command: list[str], marker: bytes | None = None) -> tuple[float, float, bytes, float | None]:
+    """Run `command`; return (wall seconds, peak RSS MB, stdout, seconds until `marker` appeared)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output, marked = b"", None
+    while chunk := process.stdout.read1(65536):
+        output += chunk
+        if marker and marked is None and marker in output:
+            marked = time.perf_counter() - started
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(
+            f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(command)}\n"
+            + output[-2000:].decode(errors="replace")
+        )
+    return wall, usage.ru_maxrss / 1024, output, marked
+
+
+def scores(model) -> dict:
+    report = evaluate(model, [bundled("questions-words.txt")], [bundled("wordsim353.tsv"), bundled("simlex999.txt")])
+    from w2v.evaluate import summarize_analogies
+
+    semantic, syntactic, total = summarize_analogies(report.analogies["questions-words.txt"])
+    return {
+        "analogy": 100 * total.accuracy("add"), "semantic": 100 * semantic.accuracy("add"),
+        "syntactic": 100 * syntactic.accuracy("add"),
+        "ws353": report.similarity[0].spearman, "simlex": report.similarity[1].spearman,
+    }  # fmt: skip
+
+
+def form_of(corpus: Path) -> str:
+    opener = gzip.open if corpus.suffix == ".gz" else open
+    with opener(corpus, "rb") as text:
+        return "sentences" if b"\n" in text.read(1 << 20).rstrip(b"\n") else "one line"
+
+
+def plain_copy(corpus: Path, cache: Path) -> Path:
+    """The peers need an uncompressed file."""
+    if corpus.suffix != ".gz":
+        return corpus
+    target = cache / corpus.stem
+    if not target.exists():
+        with gzip.open(corpus, "rb") as source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out, 1 << 24)
+    return target
+
+
+def run_w2v(corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = False) -> Run:
+    model_dir = work / "w2v-model"
+    command = [str(BIN / "w2v"), "train", str(corpus), "--model-dir", str(model_dir), "--arch", arch,
+               "--threads", str(THREADS), "--epochs", str(EPOCHS), "--quiet"]  # fmt: skip
+    command += ["--exact"] if exact else []
+    wall, rss, _, _ = measure(command)
+    model = load_model(model_dir)
+    meta = model.meta
+    tokens[str(corpus)] = meta["corpus"]["tokens"]
+    train = meta["training"]["train_seconds"]
+    setup = meta["training"]["setup_seconds"]
+    tool = "w2v --exact" if exact else "w2v"
+    return Run(tool, arch, corpus.name, form_of(corpus), train, wall, setup,
+               tokens[str(corpus)] * EPOCHS / train, rss, **scores(model))  # fmt: skip
+
+
+def run_gensim(corpus: Path, arch: str, work: Path, tokens: int) -> Run:
+    out = work / "gensim.bin"
+    command = [sys.executable, str(HERE / "peers" / "gensim_train.py"), str(corpus), str(out), arch, str(ALPHA[arch])]
+    wall, rss, output, _ = measure(command)
+    timing = json.loads(output.strip().splitlines()[-1])
+    train = timing["train_seconds"]
+    return Run("gensim corpus_file", arch, corpus.name, form_of(corpus), train, wall, wall - train,
+               tokens * EPOCHS / train, rss, **scores(read_word2vec(out)))  # fmt: skip
+
+
+def run_word2vec_c(corpus: Path, arch: str, work: Path, tokens: int) -> Run:
+    out = work / "word2vec_c.bin"
+    command = [str(BIN / "word2vec"), "-train", str(corpus), "-output", str(out),
+               "-cbow", "1" if arch == "cbow" else "0",
+               "-size", "100", "-window", "5", "-negative", "5", "-hs", "0", "-sample", "1e-3", "-min-count", "5",
+               "-iter", str(EPOCHS), "-threads", str(THREADS), "-alpha", str(ALPHA[arch]), "-binary", "1"]  # fmt: skip
+    wall, rss, _, vocab_done = measure(command, marker=b"Words in train file")
+    train = wall - (vocab_done or 0.0)
+    return Run("word2vec.c", arch, corpus.name, form_of(corpus), train, wall, vocab_done or 0.0,
+               tokens * EPOCHS / train, rss, **scores(read_word2vec(out)))  # fmt: skip
+
+
+def summarize(runs: list[Run]) -> list[dict]:
+    groups: dict[tuple, list[Run]] = {}
+    for run in runs:
+        groups.setdefault((run.tool, run.arch, run.corpus, run.form), []).append(run)
+    rows = []
+    for (tool, arch, corpus, form), group in groups.items():
+        row = {"tool": tool, "arch": arch, "corpus": corpus, "form": form, "runs": len(group)}
+        for key in ("train_s", "total_s", "setup_s", "words_per_s", "peak_rss_mb"):
+            row[key] = statistics.median(getattr(r, key) for r in group)
+        for key in ("analogy", "semantic", "syntactic", "ws353", "simlex"):
+            row[key] = statistics.mean(getattr(r, key) for r in group)
+        rows.append(row)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| tool | arch | input | runs | train s | words/s | setup s | total s | peak RSS MB "
+        "| analogy % (sem/syn) | WS-353 | SimLex |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for r in sorted(rows, key=lambda r: (r["corpus"], r["arch"], r["tool"])):
+        lines.append(
+            f"| {r['tool']}{' (stored)' if r.get('stored') else ''} | {r['arch']} | {r['form']} | {r['runs']} "
+            f"| {r['train_s']:.1f} | {r['words_per_s'] / 1000:,.0f}k | {r['setup_s']:.1f} | {r['total_s']:.1f} "
+            f"| {r['peak_rss_mb']:.0f} | {r['analogy']:.1f} ({r['semantic']:.1f}/{r['syntactic']:.1f}) "
+            f"| {r['ws353']:.3f} | {r['simlex']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def ratios(rows: list[dict]) -> str:
+    """w2v's words/s and setup time against each peer, same architecture and input form."""
+    lines = []
+    for r in rows:
+        if r["tool"] != "w2v":
+            continue
+        for peer in rows:
+            same = (peer["arch"], peer["corpus"]) == (r["arch"], r["corpus"])
+            if peer["tool"] in ("gensim corpus_file", "word2vec.c") and same:
+                lines.append(
+                    f"{r['arch']:<9} {r['form']:<10} w2v / {peer['tool']:<19} "
+                    f"words/s x{r['words_per_s'] / peer['words_per_s']:.2f}"
+                    f"   setup x{r['setup_s'] / peer['setup_s']:.2f}   analogy {r['analogy'] - peer['analogy']:+.1f}"
+                    f"   WS-353 {r['ws353'] - peer['ws353']:+.3f}"
+                )  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--corpus", action="append", type=Path, help="corpus (repeatable); default: the shared benchmark pair"
+    )
+    parser.add_argument("--arch", action="append", choices=("skipgram", "cbow"), help="default: both")
+    parser.add_argument("--runs", type=int, default=3, help="w2v runs per setting (default 3)")
+    parser.add_argument("--exact", action="store_true", help="also run w2v --exact (skip-gram)")
+    parser.add_argument("--peers", action="store_true", help="re-run gensim and word2vec.c (else use stored results)")
+    parser.add_argument("--peer-runs", type=int, default=1, help="runs per peer setting with --peers (default 1)")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
+    args = parser.parse_args()
+    corpora = args.corpus or [c for c in DEFAULT_CORPORA if c.exists()]
+    if not corpora:
+        sys.exit("no corpus: pass --corpus PATH (the default benchmark corpora are not here)")
+    archs = args.arch or ["skipgram", "cbow"]
+    runs: list[Run] = []
+    tokens: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="w2v-bench-") as tmp:
+        work = Path(tmp)
+        for corpus in corpora:
+            for arch in archs:
+                for i in range(args.runs):
+                    runs.append(run_w2v(corpus, arch, work, tokens))
+                    print(f"w2v {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
+                if args.exact and arch == "skipgram":
+                    for i in range(args.runs):
+                        runs.append(run_w2v(corpus, arch, work, tokens, exact=True))
+                        print(f"w2v --exact {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
+            if args.peers:
+                plain = plain_copy(corpus, work)
+                for arch in archs:
+                    for i in range(args.peer_runs):
+                        if form_of(corpus) == "sentences":  # gensim keeps 10,000 tokens of a line: not comparable
+                            runs.append(run_gensim(plain, arch, work, tokens[str(corpus)]))
+                            print(f"gensim {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
+                        runs.append(run_word2vec_c(plain, arch, work, tokens[str(corpus)]))
+                        print(f"word2vec.c {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
+    rows = summarize(runs)
+    peer_rows = [r for r in rows if r["tool"] in ("gensim corpus_file", "word2vec.c")]
+    if peer_rows:
+        stored = json.loads(PEERS_FILE.read_text()) if PEERS_FILE.exists() else []
+        fresh = {(r["tool"], r["arch"], r["corpus"]) for r in peer_rows}
+        kept = [s for s in stored if (s["tool"], s["arch"], s["corpus"]) not in fresh]
+        PEERS_FILE.write_text(json.dumps(kept + peer_rows, indent=1) + "\n")
+    elif PEERS_FILE.exists():
+        wanted = {(arch, c.name) for c in corpora for arch in archs}
+        rows += [
+            {**r, "stored": True} for r in json.loads(PEERS_FILE.read_text()) if (r["arch"], r["corpus"]) in wanted
+        ]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"runs": [asdict(r) for r in runs], "summary": rows}, indent=1) + "\n")
+    print(table(rows))
+    print()
+    print(ratios(rows))
+
+
+if __name__ == "__main__":
+    main()
