@@ -55,8 +55,8 @@ def test_neighbors_json_and_single_metric(trained_model_dir):
     result = run("neighbors", "metal1", "-k", "2", "--metric", "cosine", "--json", "--model-dir", trained_model_dir)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert [entry["word"] for entry in data] == ["metal1"]
-    assert set(data[0]) == {"word", "cosine"}
+    assert [entry["query"] for entry in data] == ["metal1"]
+    assert set(data[0]) == {"query", "cosine"}
     assert len(data[0]["cosine"]) == 2 and all(n["word"].startswith("metal") for n in data[0]["cosine"])
 
 

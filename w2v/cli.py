@@ -193,7 +193,7 @@ def train(corpus, model_dir, quiet, **options):
         click.echo(f"saved {len(model):,} words x {model.dim} dimensions to {model_dir}", err=True)
 
 
-def _table(word: str, columns: dict[str, list], k: int) -> str:
+def _table(word: str, columns: dict[str, list]) -> str:
     """Neighbour lists side by side: rank, then word and score for each metric."""
     titles = {"cosine": "similarity", "euclidean": "distance"}
     width = max([12] + [len(n.word) for found in columns.values() for n in found]) + 2
@@ -209,9 +209,50 @@ def _table(word: str, columns: dict[str, list], k: int) -> str:
     return "\n".join(lines)
 
 
+def _neighbor_columns(model, index, query: str, k: int, metrics) -> dict:
+    """Neighbours of one query (a word, or an expression such as "king - man + woman") per metric,
+    the query's own words excluded."""
+    from .query import vector_of
+
+    terms = query.split()
+    if len(terms) == 1 and terms[0] not in ("+", "-"):
+        word_id = model.vocab.id_of(terms[0])
+        vector, exclude = model.input_vectors[word_id], [word_id]
+    else:
+        vector, exclude = vector_of(model, query)
+    return {metric: index.nearest(vector, k, metric, exclude=exclude) for metric in metrics}
+
+
+def _as_json(query: str, columns: dict) -> dict:
+    scores = {"cosine": "similarity", "euclidean": "distance"}
+    return {
+        "query": query,
+        **{m: [{"word": n.word, scores[m]: round(n.score, 6)} for n in found] for m, found in columns.items()},
+    }
+
+
+def _stdin_queries(prompt: bool):
+    """Queries from standard input, one per line; with a terminal, prompt like word2vec.c's distance."""
+    while True:
+        if prompt:
+            click.echo("Enter a word or an expression (EXIT or Ctrl-D to quit): ", nl=False, err=True)
+        line = sys.stdin.readline()
+        if not line or line.strip() == "EXIT":
+            return
+        if line.strip():
+            yield line.strip()
+
+
 @cli.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1)
 @vectors_source
+@click.option(
+    "--vector-of",
+    "expressions",
+    multiple=True,
+    metavar="EXPR",
+    help='Neighbours of a word expression such as "king - man + woman" (repeatable).',
+)
 @click.option(
     "-k",
     "--count",
@@ -228,46 +269,99 @@ def _table(word: str, columns: dict[str, list], k: int) -> str:
     show_default=True,
     help="Rank by cosine similarity, Euclidean distance, or both side by side.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per query word.")
-def neighbors(words, model_dir, vectors, encoding, limit, k, metric, as_json):
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON: a list of one object per query (one object per line when reading stdin).",
+)
+def neighbors(words, expressions, model_dir, vectors, encoding, limit, k, metric, as_json):
     """Print the words nearest to each WORD by cosine similarity and by Euclidean distance.
 
     Cosine compares directions (unit vectors); Euclidean compares the raw vectors, whose length
-    grows with a word's frequency, so the two lists differ. The query word is left out.
-    """
+    grows with a word's frequency, so the two lists differ. The query words are left out.
+    A WORD of - reads one query per line from standard input (a prompt when it is a terminal):
+    a word, or an expression like "king - man + woman".
+    """  # fmt: skip
     from .query import Index
 
+    if not words and not expressions:
+        raise click.UsageError("give a WORD, --vector-of EXPR, or - to read queries from standard input")
     metrics = ("cosine", "euclidean") if metric == "both" else (metric,)
     with user_errors():
         model = open_vectors(model_dir, vectors, encoding, limit)
         index = Index(model)
-        ids = [model.vocab.id_of(word) for word in words]
-    results = []
-    for word, word_id in zip(words, ids, strict=True):
-        columns = {m: index.nearest(model.input_vectors[word_id], k, m, exclude=[word_id]) for m in metrics}
-        results.append((word, columns))
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "word": word,
-                        **{
-                            m: [
-                                {"word": n.word, "similarity" if m == "cosine" else "distance": round(n.score, 6)}
-                                for n in found
-                            ]
-                            for m, found in columns.items()
-                        },
-                    }
-                    for word, columns in results
-                ],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        queries = [word for word in words if word != "-"] + list(expressions)
+        results = [(query, _neighbor_columns(model, index, query, k, metrics)) for query in queries]
+    if as_json and results:
+        click.echo(json.dumps([_as_json(query, columns) for query, columns in results], ensure_ascii=False, indent=2))
+    elif results:
+        click.echo("\n\n".join(_table(query, columns) for query, columns in results))
+    if "-" not in words:
         return
-    click.echo("\n\n".join(_table(word, columns, k) for word, columns in results))
+    failed = False
+    for query in _stdin_queries(prompt=sys.stdin.isatty()):
+        try:
+            columns = _neighbor_columns(model, index, query, k, metrics)
+        except W2VError as error:
+            click.echo(f"Error: {error}", err=True)
+            failed = True
+            continue
+        click.echo(
+            json.dumps(_as_json(query, columns), ensure_ascii=False) if as_json else _table(query, columns) + "\n"
+        )
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("a")
+@click.argument("b")
+@click.argument("c")
+@vectors_source
+@click.option("-k", "--count", "k", type=click.IntRange(min=1), default=10, show_default=True, help="Answers to list.")
+@click.option(
+    "--method",
+    type=click.Choice(("add", "mul")),
+    default="add",
+    show_default=True,
+    help="3CosAdd (word2vec.c) or 3CosMul (Levy & Goldberg 2014).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def analogy(a, b, c, model_dir, vectors, encoding, limit, k, method, as_json):
+    """A is to B as C is to ?  (e.g. man king woman -> queen). A, B and C are left out."""  # fmt: skip
+    from .query import analogy as solve
+
+    with user_errors():
+        model = open_vectors(model_dir, vectors, encoding, limit)
+        answers = solve(model, a, b, c, k, method)
+    if as_json:
+        click.echo(json.dumps({"a": a, "b": b, "c": c, "method": method,
+                               "answers": [{"word": n.word, "score": round(n.score, 6)} for n in answers]},
+                              ensure_ascii=False, indent=2))  # fmt: skip
+        return
+    width = max([12] + [len(n.word) for n in answers]) + 2
+    click.echo(f"{a} : {b} :: {c} : ?")
+    click.echo("\n".join(f"{rank:>5}  {n.word:<{width}}{n.score:>8.4f}" for rank, n in enumerate(answers, 1)))
+
+
+@cli.command()
+@click.argument("word1")
+@click.argument("word2")
+@vectors_source
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def similarity(word1, word2, model_dir, vectors, encoding, limit, as_json):
+    """Cosine similarity and Euclidean distance between WORD1 and WORD2."""
+    from .query import similarity as compare
+
+    with user_errors():
+        model = open_vectors(model_dir, vectors, encoding, limit)
+        result = compare(model, word1, word2)
+    if as_json:
+        click.echo(json.dumps({"word1": word1, "word2": word2, "cosine": round(result.cosine, 6),
+                               "euclidean": round(result.euclidean, 6)}, ensure_ascii=False))  # fmt: skip
+    else:
+        click.echo(f"cosine similarity\t{result.cosine:.4f}\neuclidean distance\t{result.euclidean:.4f}")
 
 
 @cli.command()
@@ -281,13 +375,15 @@ def neighbors(words, model_dir, vectors, encoding, limit, k, metric, as_json):
     help="Output format.  [default: from OUT's suffix: .bin binary, .npy NumPy, else text]",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Export only the N most frequent words.")
-def export(out, model_dir, format_, limit):
+@click.option("--normalize", is_flag=True, help="Scale every vector to unit length (cosine = dot product).")
+def export(out, model_dir, format_, limit, normalize):
     """Write the word vectors to OUT in word2vec text or binary format, or as NumPy .npy.
 
     The word2vec formats load in gensim (KeyedVectors.load_word2vec_format) and word2vec.c's
     tools. The .npy matrix (with the words in OUT's stem + .vocab.txt, one per line in row order)
     goes straight into torch.nn.Embedding.from_pretrained.
-    """
+    """  # fmt: skip
+    from .query import unit_rows
     from .storage import load_model, write_npy, write_word2vec
 
     suffix = Path(out).suffix.lower()
@@ -296,14 +392,40 @@ def export(out, model_dir, format_, limit):
         model = load_model(model_dir)
         words = model.words[:limit]
         vectors = model.input_vectors[: len(words)]
+        if normalize:
+            vectors = unit_rows(vectors)
         if format_ == "npy":
             vocab_path = write_npy(out, words, vectors)
             click.echo(f"wrote {len(words):,} x {model.dim} float32 matrix to {out}, words to {vocab_path}", err=True)
         else:
             write_word2vec(out, words, vectors, binary=format_ == "binary")
-            click.echo(
-                f"wrote {len(words):,} vectors of {model.dim} dimensions to {out} (word2vec {format_})", err=True
-            )
+            click.echo(f"wrote {len(words):,} vectors of {model.dim} dimensions to {out} (word2vec {format_})",
+                       err=True)  # fmt: skip
+
+
+@cli.command("import")
+@click.argument("vectors", type=click.Path(exists=True, dir_okay=False))
+@model_dir_option
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Encoding of the words (GoogleNews: latin-1); invalid bytes are replaced.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Import only the first N words.")
+def import_(vectors, model_dir, encoding, limit):
+    """Convert a word2vec text/binary or GloVe file VECTORS into a model directory.
+
+    Queries then memory-map it instead of parsing the file each time: `w2v neighbors` on a
+    multi-million-word model starts in a fraction of a second.
+    """  # fmt: skip
+    from .storage import save_model
+
+    with user_errors():
+        model = open_vectors(model_dir, vectors, encoding, limit)
+        model.meta = {"imported_from": str(Path(vectors).resolve()), "replaced_words": model.meta["replaced_words"]}
+        save_model(model, model_dir)
+    click.echo(f"imported {len(model):,} words x {model.dim} dimensions into {model_dir}", err=True)
 
 
 @cli.command()

@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import ModelFormatError
 from .model import Model
-from .query import unit_rows
+from .query import analogy_scores, unit_rows
 
 BATCH = 512
 DEFAULT_ANALOGIES = ("questions-words.txt",)
@@ -55,24 +55,12 @@ def read_analogies(path: str | Path) -> list[tuple[str, list[tuple[str, str, str
 
 
 def analogy_predictions(unit: np.ndarray, questions: np.ndarray, method: str = "add") -> np.ndarray:
-    """Answer analogies "a is to b as c is to ?" over unit-length rows.
-
-    unit: float32[n_words, dim], rows of norm 1 (the candidates). questions: int[n, 3] ids of
-    (a, b, c). method "add" (3CosAdd): argmax cos(x, b) - cos(x, a) + cos(x, c);
-    "mul" (3CosMul, Levy & Goldberg 2014): argmax cos'(x, b) cos'(x, c) / (cos'(x, a) + 1e-3),
-    with cos' = (cos + 1) / 2. a, b and c are never answers. Returns int64[n].
-    """
+    """The best answer to each analogy question (ids a, b, c in int[n, 3]) over unit-length
+    rows, the question's own words excluded (see query.analogy_scores). Returns int64[n]."""
     answers = np.empty(len(questions), dtype=np.int64)
     for start in range(0, len(questions), BATCH):
         batch = questions[start : start + BATCH]
-        a, b, c = unit[batch[:, 0]], unit[batch[:, 1]], unit[batch[:, 2]]
-        if method == "add":
-            scores = (b - a + c) @ unit.T  # cos(x, b) - cos(x, a) + cos(x, c) in one product
-        elif method == "mul":
-            cos_a, cos_b, cos_c = (((m @ unit.T) + 1.0) / 2.0 for m in (a, b, c))
-            scores = cos_b * cos_c / (cos_a + 1e-3)
-        else:
-            raise ValueError(f"unknown analogy method {method!r}")
+        scores = analogy_scores(unit, batch, method)
         scores[np.arange(len(batch))[:, None], batch] = -np.inf
         answers[start : start + len(batch)] = scores.argmax(axis=1)
     return answers

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import W2VError
 from .model import Model
 
 METRICS = ("cosine", "euclidean")
+ANALOGY_METHODS = ("add", "mul")
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -77,3 +79,71 @@ def nearest(model: Model, word: str, k: int = 10, metric: str = "cosine") -> lis
     """
     word_id = model.vocab.id_of(word)
     return Index(model).nearest(model.input_vectors[word_id], k, metric, exclude=[word_id])
+
+
+def analogy_scores(unit: np.ndarray, questions: np.ndarray, method: str = "add") -> np.ndarray:
+    """Scores of every word as the answer to "a is to b as c is to ?", float[n_questions, n_words].
+
+    unit: float32[n_words, dim] with rows of norm 1; questions: int[n, 3] ids of (a, b, c).
+    "add" (3CosAdd, word2vec.c): cos(x, b) - cos(x, a) + cos(x, c), as one product with b - a + c.
+    "mul" (3CosMul, Levy & Goldberg 2014): cos'(x, b) cos'(x, c) / (cos'(x, a) + 1e-3), with
+    cos' = (cos + 1) / 2 in [0, 1]. The question's own words are not excluded here.
+    """
+    a, b, c = unit[questions[:, 0]], unit[questions[:, 1]], unit[questions[:, 2]]
+    if method == "add":
+        return (b - a + c) @ unit.T
+    if method == "mul":
+        cos_a, cos_b, cos_c = (((m @ unit.T) + 1.0) / 2.0 for m in (a, b, c))
+        return cos_b * cos_c / (cos_a + 1e-3)
+    raise ValueError(f"analogy method must be one of {ANALOGY_METHODS}, got {method!r}")
+
+
+def analogy(model: Model, a: str, b: str, c: str, k: int = 10, method: str = "add") -> list[Neighbor]:
+    """The k best answers to "a is to b as c is to ?", the three words excluded."""
+    ids = np.array([[model.vocab.id_of(word) for word in (a, b, c)]])
+    unit = unit_rows(model.input_vectors)
+    scores = analogy_scores(unit, ids, method)[0]
+    return [Neighbor(model.words[i], float(scores[i])) for i in _top_k(scores, k, ids[0].tolist(), largest=True)]
+
+
+@dataclass(frozen=True)
+class Similarity:
+    cosine: float
+    euclidean: float
+
+
+def similarity(model: Model, first: str, second: str) -> Similarity:
+    """Cosine similarity and Euclidean distance between two words' vectors."""
+    u = np.asarray(model[first], dtype=np.float64)
+    v = np.asarray(model[second], dtype=np.float64)
+    norms = np.linalg.norm(u) * np.linalg.norm(v)
+    return Similarity(float(u @ v / norms) if norms else 0.0, float(np.linalg.norm(u - v)))
+
+
+def vector_of(model: Model, expression: str) -> tuple[np.ndarray, list[int]]:
+    """The vector of a word expression such as "king - man + woman": the sum of the terms' unit
+    vectors with their signs (as word2vec.c's word-analogy and gensim's most_similar).
+    Operators stand apart, separated by spaces; words without operators between them are
+    added ("new york" = "new + york", as word2vec.c's distance). Returns (vector, word ids)."""
+    total = np.zeros(model.dim, dtype=np.float64)
+    ids: list[int] = []
+    sign = 1.0
+    expecting_word = True
+    for token in expression.split():
+        if token in ("+", "-"):
+            if expecting_word and ids:
+                raise W2VError(f"in {expression!r}: two operators in a row")
+            sign = 1.0 if token == "+" else -1.0
+            expecting_word = True
+            continue
+        word_id = model.vocab.id_of(token)
+        vector = np.asarray(model.input_vectors[word_id], dtype=np.float64)
+        norm = np.linalg.norm(vector)
+        total += sign * (vector / norm if norm else vector)
+        ids.append(word_id)
+        sign, expecting_word = 1.0, False
+    if not ids:
+        raise W2VError(f"no word in {expression!r}")
+    if expecting_word:
+        raise W2VError(f"in {expression!r}: an operator needs a word after it")
+    return total.astype(np.float32), ids
