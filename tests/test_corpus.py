@@ -102,3 +102,21 @@ def test_truncated_gzip_is_a_clear_error(tmp_path):
     path.write_bytes(gzip.compress(b"word " * 10_000)[:-20])
     with pytest.raises(CorpusError, match="cannot read"):
         scan_paths(path)
+
+
+def test_word_table_matches_a_dict_across_growth():
+    # 30,000 distinct words over several chunks: the hash table and pools grow and rehash.
+    from w2v.corpus import WordTable
+
+    rng = np.random.default_rng(2)
+    vocabulary = [f"w{i}x".encode() * (1 + i % 3) for i in range(30_000)]
+    table = WordTable()
+    reference: dict[bytes, int] = {}
+    for _ in range(4):
+        tokens = [vocabulary[i] for i in rng.integers(0, len(vocabulary), 20_000)]
+        text = b" ".join(tokens[:10_000]) + b"\n\n" + b"\t".join(tokens[10_000:]) + b"\n"
+        ids, line_ends = table.index(text)
+        expected = [reference.setdefault(token, len(reference)) for token in tokens]
+        assert ids.tolist() == expected
+        assert line_ends.tolist() == [10_000, 10_000, 20_000]
+    assert table.words() == list(reference)

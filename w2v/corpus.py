@@ -21,7 +21,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -150,9 +149,61 @@ class Scan:
     invalid_bytes: int  # invalid UTF-8 bytes replaced
 
 
+class WordTable:
+    """Distinct words and their first-seen ids, kept by the numba hash table in kernels.py.
+
+    The arrays grow here, in Python, before each chunk, so the compiled loop never allocates.
+    """
+
+    def __init__(self) -> None:
+        from . import kernels  # numba is paid for only when a corpus is read
+
+        self._kernels = kernels
+        self.table = np.full(1 << 16, -1, dtype=np.int32)
+        self.pool = np.empty(1 << 20, dtype=np.uint8)
+        self.pool_starts = np.zeros(1 << 15, dtype=np.int64)
+        self.n_words = 0
+
+    def _make_room(self, text_bytes: int) -> None:
+        most_new = text_bytes // 2 + 1  # every token new, one byte and a space each
+        words = self.n_words + most_new
+        if words >= np.iinfo(np.int32).max:
+            raise CorpusError("more than 2**31 distinct words; use a smaller corpus or --max-vocab")
+        if self.pool_starts.size < words + 1:
+            self.pool_starts = _grown(self.pool_starts, words + 1)
+        used = int(self.pool_starts[self.n_words])
+        if self.pool.size < used + text_bytes:
+            self.pool = _grown(self.pool, used + text_bytes)
+        if self.table.size < 2 * words:
+            capacity = 1 << int(2 * words - 1).bit_length()
+            self.table = np.full(capacity, -1, dtype=np.int32)
+            self._kernels.rehash(self.table, self.pool, self.pool_starts, self.n_words)
+
+    def index(self, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of the tokens of `text`, and the token counts at each of its line breaks."""
+        self._make_room(len(text))
+        data = np.frombuffer(text, dtype=np.uint8)
+        ids = np.empty(len(text) // 2 + 1, dtype=np.int32)
+        line_ends = np.empty(text.count(NEWLINE), dtype=np.int64)
+        n_tokens, n_lines, self.n_words = self._kernels.index_tokens(
+            data, self.table, self.pool, self.pool_starts, self.n_words, ids, line_ends
+        )
+        return ids[:n_tokens].copy(), line_ends[:n_lines]
+
+    def words(self) -> list[bytes]:
+        pool, starts = self.pool.tobytes(), self.pool_starts[: self.n_words + 1].tolist()
+        return [pool[start:end] for start, end in zip(starts[:-1], starts[1:], strict=True)]
+
+
+def _grown(array: np.ndarray, at_least: int) -> np.ndarray:
+    bigger = np.empty(max(at_least, 2 * array.size), dtype=array.dtype)
+    bigger[: array.size] = array
+    return bigger
+
+
 def scan(sources: list[Source], tokenizer: str, lowercase: bool, progress: Callable[[int], None] | None = None) -> Scan:
     """Tokenise every source once; `progress(consumed_bytes)` is called after each chunk."""
-    index: dict[bytes, int] = {}
+    table = WordTable()
     id_chunks: list[np.ndarray] = []
     end_chunks: list[np.ndarray] = []
     n_tokens = 0
@@ -160,21 +211,15 @@ def scan(sources: list[Source], tokenizer: str, lowercase: bool, progress: Calla
     for chunk, ends_line, consumed in read_chunks(sources):
         text, bad = normalize(chunk, tokenizer, lowercase)
         invalid += bad
-        lines = [line.split() for line in text.split(NEWLINE)]
-        tokens = list(chain.from_iterable(lines))
-        for token in dict.fromkeys(tokens):
-            if token not in index:
-                index[token] = len(index)
-        id_chunks.append(np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens)))
-        # Every piece but the last ends a line; the last continues into the next chunk.
-        ends = n_tokens + np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)))
-        end_chunks.append(ends if ends_line else ends[:-1])
-        n_tokens += len(tokens)
+        ids, ends = table.index(text)
+        id_chunks.append(ids)
+        end_chunks.append(n_tokens + ends)
+        n_tokens += ids.size
+        if ends_line:  # the end of a file ends its last line
+            end_chunks.append(np.array([n_tokens], dtype=np.int64))
         if progress is not None:
             progress(consumed)
-        if len(index) >= np.iinfo(np.int32).max:
-            raise CorpusError("more than 2**31 distinct words; use a smaller corpus or --max-vocab")
     ids = np.concatenate(id_chunks) if id_chunks else np.zeros(0, np.int32)
-    counts = np.bincount(ids, minlength=len(index)).astype(np.int64)
+    counts = np.bincount(ids, minlength=table.n_words).astype(np.int64)
     line_ends = np.concatenate(end_chunks) if end_chunks else np.zeros(0, np.int64)
-    return Scan(list(index), counts, ids, line_ends, invalid)
+    return Scan(table.words(), counts, ids, line_ends, invalid)

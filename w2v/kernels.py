@@ -409,3 +409,96 @@ def train_segments(weights, noise, tokens, segment_starts, segment_ends, segment
         loss += block_loss
         count += block_count
     return loss, count
+
+
+# ---- Tokens to ids: an open-addressing hash table of byte strings ---------------------------
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@numba.njit(cache=True)
+def _hash_bytes(data, start, end):
+    """FNV-1a over data[start:end] (uint8)."""
+    h = _FNV_OFFSET
+    for i in range(start, end):
+        h = (h ^ np.uint64(data[i])) * _FNV_PRIME
+    return h
+
+
+@numba.njit(cache=True)
+def _find_slot(table, pool, pool_starts, data, start, end, h):
+    """The slot of the word data[start:end] in `table` (its id there, or -1 where it would go)."""
+    mask = table.shape[0] - 1
+    slot = np.int64(h & np.uint64(mask))
+    length = end - start
+    while True:
+        word = table[slot]
+        if word < 0:
+            return slot
+        word_start = pool_starts[word]
+        if pool_starts[word + 1] - word_start == length:
+            same = True
+            for i in range(length):
+                if pool[word_start + i] != data[start + i]:
+                    same = False
+                    break
+            if same:
+                return slot
+        slot = (slot + 1) & mask
+
+
+@numba.njit(cache=True)
+def index_tokens(text, table, pool, pool_starts, n_words, ids, line_ends):
+    """Split normalised text into tokens and give each distinct token an id, in order of first
+    appearance, in one pass.
+
+    text: uint8[n], tokens separated by ASCII whitespace; b"\\n" also ends a line.
+    table: int32[capacity], capacity a power of two, -1 for empty slots; word ids otherwise.
+    pool: uint8[...], the bytes of word i are pool[pool_starts[i]:pool_starts[i + 1]].
+    pool_starts: int64[...]; n_words: the number of words already known.
+    The caller guarantees room: capacity >= 2 (n_words + n // 2 + 1), pool and pool_starts large
+    enough for every token of `text` being new.
+    ids: int32[>= n // 2 + 1], out: the id of each token. line_ends: int64[>= lines], out: for
+    each b"\\n", the number of tokens before it in this text.
+    Returns (n_tokens, n_line_ends, n_words).
+    """
+    n = text.shape[0]
+    n_tokens = 0
+    n_lines = 0
+    pos = 0
+    while pos < n:
+        byte = text[pos]
+        if byte == 32 or (9 <= byte <= 13):
+            if byte == 10:
+                line_ends[n_lines] = n_tokens
+                n_lines += 1
+            pos += 1
+            continue
+        start = pos
+        while pos < n:
+            byte = text[pos]
+            if byte == 32 or (9 <= byte <= 13):
+                break
+            pos += 1
+        slot = _find_slot(table, pool, pool_starts, text, start, pos, _hash_bytes(text, start, pos))
+        word = table[slot]
+        if word < 0:
+            word = n_words
+            word_start = pool_starts[word]
+            for i in range(start, pos):
+                pool[word_start + i - start] = text[i]
+            pool_starts[word + 1] = word_start + pos - start
+            table[slot] = word
+            n_words += 1
+        ids[n_tokens] = word
+        n_tokens += 1
+    return n_tokens, n_lines, n_words
+
+
+@numba.njit(cache=True)
+def rehash(table, pool, pool_starts, n_words):
+    """Insert words 0..n_words-1 into the empty `table` (all -1), e.g. after growing it."""
+    for word in range(n_words):
+        start, end = pool_starts[word], pool_starts[word + 1]
+        table[_find_slot(table, pool, pool_starts, pool, start, end, _hash_bytes(pool, start, end))] = word
