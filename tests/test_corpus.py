@@ -115,7 +115,9 @@ def test_word_table_matches_a_dict_across_growth():
     for _ in range(4):
         tokens = [vocabulary[i] for i in rng.integers(0, len(vocabulary), 20_000)]
         text = b" ".join(tokens[:10_000]) + b"\n\n" + b"\t".join(tokens[10_000:]) + b"\n"
-        ids, line_ends = table.index(text)
+        ids = np.empty(len(text) // 2 + 1, dtype=np.int32)
+        n_tokens, line_ends = table.index(text, ids)
+        ids = ids[:n_tokens]
         expected = [reference.setdefault(token, len(reference)) for token in tokens]
         assert ids.tolist() == expected
         assert line_ends.tolist() == [10_000, 10_000, 20_000]

@@ -43,6 +43,7 @@ class Source:
 
     name: str
     size: int  # bytes on disk (compressed size for compressed files); 0 for stdin
+    compressed: bool = False
 
 
 def resolve_sources(paths: list[str]) -> list[Source]:
@@ -63,14 +64,23 @@ def resolve_sources(paths: list[str]) -> list[Source]:
             )
             if not files:
                 raise CorpusError(f"directory {path} has no files")
-            sources.extend(Source(str(file), file.stat().st_size) for file in files)
+            sources.extend(Source(str(file), file.stat().st_size, _is_compressed(file)) for file in files)
         elif target.is_file():
-            sources.append(Source(path, target.stat().st_size))
+            sources.append(Source(path, target.stat().st_size, _is_compressed(target)))
         elif target.exists():
             raise CorpusError(f"{path} is not a regular file or directory")
         else:
             raise CorpusError(f"corpus {path} does not exist")
     return sources
+
+
+def _is_compressed(path: Path) -> bool:
+    try:
+        with open(path, "rb") as raw:
+            head = raw.read(6)
+    except OSError:
+        return False  # reported when the file is read
+    return any(head.startswith(magic) for magic in _MAGIC)
 
 
 @contextmanager
@@ -152,7 +162,8 @@ class Scan:
 class WordTable:
     """Distinct words and their first-seen ids, kept by the numba hash table in kernels.py.
 
-    The arrays grow here, in Python, before each chunk, so the compiled loop never allocates.
+    The arrays grow here, in Python, between calls of the compiled loop, which never allocates:
+    the table is kept at most half full, the byte pool with room for a whole chunk.
     """
 
     def __init__(self) -> None:
@@ -161,34 +172,40 @@ class WordTable:
         self._kernels = kernels
         self.table = np.full(1 << 16, -1, dtype=np.int32)
         self.pool = np.empty(1 << 20, dtype=np.uint8)
-        self.pool_starts = np.zeros(1 << 15, dtype=np.int64)
+        self.pool_starts = np.zeros((1 << 15) + 1, dtype=np.int64)
         self.n_words = 0
 
-    def _make_room(self, text_bytes: int) -> None:
-        most_new = text_bytes // 2 + 1  # every token new, one byte and a space each
-        words = self.n_words + most_new
-        if words >= np.iinfo(np.int32).max:
-            raise CorpusError("more than 2**31 distinct words; use a smaller corpus or --max-vocab")
-        if self.pool_starts.size < words + 1:
-            self.pool_starts = _grown(self.pool_starts, words + 1)
+    def _grow(self, text_bytes: int) -> None:
+        """Make room for at least one more word and for `text_bytes` more bytes of words."""
         used = int(self.pool_starts[self.n_words])
         if self.pool.size < used + text_bytes:
             self.pool = _grown(self.pool, used + text_bytes)
-        if self.table.size < 2 * words:
-            capacity = 1 << int(2 * words - 1).bit_length()
-            self.table = np.full(capacity, -1, dtype=np.int32)
+        if self.n_words + 1 >= self.pool_starts.size - 1:
+            self.pool_starts = _grown(self.pool_starts, self.pool_starts.size + 1)
+        if self.n_words + 1 >= self.table.size // 2:
+            if self.table.size >= 1 << 31:
+                raise CorpusError("more than 2**30 distinct words; use a smaller corpus")
+            self.table = np.full(2 * self.table.size, -1, dtype=np.int32)
             self._kernels.rehash(self.table, self.pool, self.pool_starts, self.n_words)
 
-    def index(self, text: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """Ids of the tokens of `text`, and the token counts at each of its line breaks."""
-        self._make_room(len(text))
+    def index(self, text: bytes, ids: np.ndarray) -> tuple[int, np.ndarray]:
+        """Write the ids of the tokens of `text` into `ids` (room for len(text) // 2 + 1); return
+        their number and the token counts at each of the text's line breaks."""
         data = np.frombuffer(text, dtype=np.uint8)
-        ids = np.empty(len(text) // 2 + 1, dtype=np.int32)
         line_ends = np.empty(text.count(NEWLINE), dtype=np.int64)
-        n_tokens, n_lines, self.n_words = self._kernels.index_tokens(
-            data, self.table, self.pool, self.pool_starts, self.n_words, ids, line_ends
-        )
-        return ids[:n_tokens].copy(), line_ends[:n_lines]
+        position = n_tokens = n_lines = 0
+        while True:
+            self._grow(len(text) - position)
+            word_limit = min(self.table.size // 2, self.pool_starts.size - 1)
+            position, tokens, lines, self.n_words = self._kernels.index_tokens(
+                data, position, self.table, self.pool, self.pool_starts, self.n_words, word_limit,
+                ids[n_tokens:], line_ends[n_lines:],
+            )  # fmt: skip
+            line_ends[n_lines : n_lines + lines] += n_tokens
+            n_tokens += tokens
+            n_lines += lines
+            if position >= len(text):
+                return n_tokens, line_ends
 
     def words(self) -> list[bytes]:
         pool, starts = self.pool.tobytes(), self.pool_starts[: self.n_words + 1].tolist()
@@ -202,24 +219,43 @@ def _grown(array: np.ndarray, at_least: int) -> np.ndarray:
 
 
 def scan(sources: list[Source], tokenizer: str, lowercase: bool, progress: Callable[[int], None] | None = None) -> Scan:
-    """Tokenise every source once; `progress(consumed_bytes)` is called after each chunk."""
+    """Tokenise every source once; `progress(consumed_bytes)` is called after each chunk.
+
+    The ids go into one buffer sized for the worst case (a token every two bytes): memory that
+    is never written is never touched, so only the real ids take room.
+    """
     table = WordTable()
-    id_chunks: list[np.ndarray] = []
+    ids = np.empty(0, dtype=np.int32)
+    counts = np.zeros(0, dtype=np.int64)
     end_chunks: list[np.ndarray] = []
     n_tokens = 0
     invalid = 0
     for chunk, ends_line, consumed in read_chunks(sources):
         text, bad = normalize(chunk, tokenizer, lowercase)
         invalid += bad
-        ids, ends = table.index(text)
-        id_chunks.append(ids)
+        if ids.size < n_tokens + len(text) // 2 + 1:
+            ids = _grown(ids[:n_tokens], n_tokens + max(len(text), _expected_bytes(sources) - consumed) // 2 + 1)
+        tokens, ends = table.index(text, ids[n_tokens:])
+        counts = _add_counts(counts, ids[n_tokens : n_tokens + tokens], table.n_words)
         end_chunks.append(n_tokens + ends)
-        n_tokens += ids.size
+        n_tokens += tokens
         if ends_line:  # the end of a file ends its last line
             end_chunks.append(np.array([n_tokens], dtype=np.int64))
         if progress is not None:
             progress(consumed)
-    ids = np.concatenate(id_chunks) if id_chunks else np.zeros(0, np.int32)
-    counts = np.bincount(ids, minlength=table.n_words).astype(np.int64)
+    ids = ids[:n_tokens]
     line_ends = np.concatenate(end_chunks) if end_chunks else np.zeros(0, np.int64)
     return Scan(table.words(), counts, ids, line_ends, invalid)
+
+
+def _add_counts(counts: np.ndarray, ids: np.ndarray, n_words: int) -> np.ndarray:
+    """counts + occurrences of each id, grown to n_words; counted a chunk at a time, as
+    np.bincount makes an int64 copy of its input."""
+    chunk_counts = np.bincount(ids, minlength=n_words)
+    chunk_counts[: counts.size] += counts
+    return chunk_counts
+
+
+def _expected_bytes(sources: list[Source]) -> int:
+    """A guess of the text's size, for sizing buffers: compressed files expand about 4x."""
+    return sum(source.size * (4 if source.compressed else 1) for source in sources)

@@ -449,24 +449,25 @@ def _find_slot(table, pool, pool_starts, data, start, end, h):
 
 
 @numba.njit(cache=True)
-def index_tokens(text, table, pool, pool_starts, n_words, ids, line_ends):
+def index_tokens(text, start, table, pool, pool_starts, n_words, word_limit, ids, line_ends):
     """Split normalised text into tokens and give each distinct token an id, in order of first
-    appearance, in one pass.
+    appearance, in one pass from byte `start`.
 
-    text: uint8[n], tokens separated by ASCII whitespace; b"\\n" also ends a line.
-    table: int32[capacity], capacity a power of two, -1 for empty slots; word ids otherwise.
-    pool: uint8[...], the bytes of word i are pool[pool_starts[i]:pool_starts[i + 1]].
-    pool_starts: int64[...]; n_words: the number of words already known.
-    The caller guarantees room: capacity >= 2 (n_words + n // 2 + 1), pool and pool_starts large
-    enough for every token of `text` being new.
+    text: uint8[n], tokens separated by ASCII whitespace; b"\n" also ends a line.
+    table: int32[capacity], capacity a power of two, -1 for empty slots, word ids otherwise.
+    pool: uint8[...], the bytes of word i are pool[pool_starts[i]:pool_starts[i + 1]], with room
+    for n more bytes. pool_starts: int64[> word_limit]; n_words: the words already known.
+    Stops before adding word number `word_limit` (the caller grows the table and calls again
+    from the returned position), so the table never fills.
     ids: int32[>= n // 2 + 1], out: the id of each token. line_ends: int64[>= lines], out: for
-    each b"\\n", the number of tokens before it in this text.
-    Returns (n_tokens, n_line_ends, n_words).
+    each b"\n", the number of tokens before it, counted from ids[0].
+    Returns (position reached, n_tokens, n_line_ends, n_words); the counts include what earlier
+    calls on this text wrote if the caller passes back the same ids/line_ends offsets.
     """
     n = text.shape[0]
     n_tokens = 0
     n_lines = 0
-    pos = 0
+    pos = start
     while pos < n:
         byte = text[pos]
         if byte == 32 or (9 <= byte <= 13):
@@ -475,25 +476,27 @@ def index_tokens(text, table, pool, pool_starts, n_words, ids, line_ends):
                 n_lines += 1
             pos += 1
             continue
-        start = pos
+        token_start = pos
         while pos < n:
             byte = text[pos]
             if byte == 32 or (9 <= byte <= 13):
                 break
             pos += 1
-        slot = _find_slot(table, pool, pool_starts, text, start, pos, _hash_bytes(text, start, pos))
+        slot = _find_slot(table, pool, pool_starts, text, token_start, pos, _hash_bytes(text, token_start, pos))
         word = table[slot]
         if word < 0:
+            if n_words >= word_limit:
+                return token_start, n_tokens, n_lines, n_words
             word = n_words
             word_start = pool_starts[word]
-            for i in range(start, pos):
-                pool[word_start + i - start] = text[i]
-            pool_starts[word + 1] = word_start + pos - start
+            for i in range(token_start, pos):
+                pool[word_start + i - token_start] = text[i]
+            pool_starts[word + 1] = word_start + pos - token_start
             table[slot] = word
             n_words += 1
         ids[n_tokens] = word
         n_tokens += 1
-    return n_tokens, n_lines, n_words
+    return n, n_tokens, n_lines, n_words
 
 
 @numba.njit(cache=True)
@@ -502,3 +505,25 @@ def rehash(table, pool, pool_starts, n_words):
     for word in range(n_words):
         start, end = pool_starts[word], pool_starts[word + 1]
         table[_find_slot(table, pool, pool_starts, pool, start, end, _hash_bytes(pool, start, end))] = word
+
+
+@numba.njit(cache=True)
+def compact_ids(ids, remap, line_ends):
+    """Map first-seen ids to vocabulary ids (remap, -1 for words left out) and drop the left-out
+    tokens, in place; shift line_ends (int64, sorted token offsets) to count kept tokens only.
+    Returns the number of tokens kept (ids[:kept] holds them)."""
+    kept = 0
+    line = 0
+    n_lines = line_ends.shape[0]
+    for pos in range(ids.shape[0]):
+        while line < n_lines and line_ends[line] <= pos:
+            line_ends[line] = kept
+            line += 1
+        word = remap[ids[pos]]
+        if word >= 0:
+            ids[kept] = word
+            kept += 1
+    while line < n_lines:
+        line_ends[line] = kept
+        line += 1
+    return kept

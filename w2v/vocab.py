@@ -88,16 +88,18 @@ class EncodedCorpus:
 
 
 def encode(scan: Scan, vocab: Vocab) -> EncodedCorpus:
-    """Map the scan's first-seen ids to vocabulary ids, drop the rest, and segment the lines."""
+    """Map the scan's first-seen ids to vocabulary ids, drop the rest, and segment the lines.
+
+    Works in place on scan.ids (no copy of the corpus is made); the scan cannot be encoded twice.
+    """
+    from . import kernels  # numba only when a corpus is encoded, never for queries
+
     remap = np.full(len(scan.words), -1, dtype=np.int32)
     first_seen = {word: i for i, word in enumerate(scan.words)}
     remap[[first_seen[word.encode("utf-8")] for word in vocab.words]] = np.arange(len(vocab), dtype=np.int32)
-    mapped = np.take(remap, scan.ids)
-    dropped = np.flatnonzero(mapped < 0)
-    tokens = np.delete(mapped, dropped) if dropped.size else mapped
-    del mapped
-    # A line's end, counted in kept tokens: its old end less the dropped tokens before it.
-    line_ends = scan.line_ends - np.searchsorted(dropped, scan.line_ends)
+    line_ends = scan.line_ends.copy()
+    kept = kernels.compact_ids(scan.ids, remap, line_ends)  # in place: the scan's ids are used up
+    tokens = scan.ids[:kept]
     line_starts = np.concatenate(([0], line_ends[:-1]))
     starts, ends = split_segments(line_starts, line_ends, MAX_SEGMENT)
     return EncodedCorpus(tokens, starts, ends, n_lines=int(np.count_nonzero(line_ends > line_starts)))
