@@ -124,9 +124,10 @@ def run_w2v(corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = Fal
                tokens[str(corpus)] * EPOCHS / train, rss, **scores(model))  # fmt: skip
 
 
-def run_gensim(corpus: Path, arch: str, work: Path, tokens: int) -> Run:
+def run_gensim(corpus: Path, plain: Path, arch: str, work: Path, tokens: int) -> Run:
+    """gensim on `plain`, the uncompressed copy of `corpus`."""
     out = work / "gensim.bin"
-    command = [sys.executable, str(HERE / "peers" / "gensim_train.py"), str(corpus), str(out), arch, str(ALPHA[arch])]
+    command = [sys.executable, str(HERE / "peers" / "gensim_train.py"), str(plain), str(out), arch, str(ALPHA[arch])]
     wall, rss, output, _ = measure(command)
     timing = json.loads(output.strip().splitlines()[-1])
     train = timing["train_seconds"]
@@ -134,9 +135,10 @@ def run_gensim(corpus: Path, arch: str, work: Path, tokens: int) -> Run:
                tokens * EPOCHS / train, rss, **scores(read_word2vec(out)))  # fmt: skip
 
 
-def run_word2vec_c(corpus: Path, arch: str, work: Path, tokens: int) -> Run:
+def run_word2vec_c(corpus: Path, plain: Path, arch: str, work: Path, tokens: int) -> Run:
+    """word2vec.c on `plain`, the uncompressed copy of `corpus`."""
     out = work / "word2vec_c.bin"
-    command = [str(BIN / "word2vec"), "-train", str(corpus), "-output", str(out),
+    command = [str(BIN / "word2vec"), "-train", str(plain), "-output", str(out),
                "-cbow", "1" if arch == "cbow" else "0",
                "-size", "100", "-window", "5", "-negative", "5", "-hs", "0", "-sample", "1e-3", "-min-count", "5",
                "-iter", str(EPOCHS), "-threads", str(THREADS), "-alpha", str(ALPHA[arch]), "-binary", "1"]  # fmt: skip
@@ -229,9 +231,9 @@ def main() -> None:
                 for arch in archs:
                     for i in range(args.peer_runs):
                         if form_of(corpus) == "sentences":  # gensim keeps 10,000 tokens of a line: not comparable
-                            runs.append(run_gensim(plain, arch, work, tokens[str(corpus)]))
+                            runs.append(run_gensim(corpus, plain, arch, work, tokens[str(corpus)]))
                             print(f"gensim {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
-                        runs.append(run_word2vec_c(plain, arch, work, tokens[str(corpus)]))
+                        runs.append(run_word2vec_c(corpus, plain, arch, work, tokens[str(corpus)]))
                         print(f"word2vec.c {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
     rows = summarize(runs)
     peer_rows = [r for r in rows if r["tool"] in ("gensim corpus_file", "word2vec.c")]

@@ -183,12 +183,17 @@ def train(corpus, model_dir, quiet, **options):
 
     with user_errors():
         config = TrainConfig(**options)
+        kept = f"; {model_dir} is as it was" if Path(model_dir).exists() else ""
         try:
             model = train_model(list(corpus), config, quiet=quiet)
         except KeyboardInterrupt:
-            click.echo("\ninterrupted: nothing was saved", err=True)
+            click.echo(f"\ninterrupted: nothing was saved{kept}", err=True)
             sys.exit(130)
-        save_model(model, model_dir)
+        try:
+            save_model(model, model_dir)
+        except KeyboardInterrupt:
+            click.echo(f"\ninterrupted while saving: nothing was saved{kept}", err=True)
+            sys.exit(130)
     if not quiet:
         click.echo(f"saved {len(model):,} words x {model.dim} dimensions to {model_dir}", err=True)
 
