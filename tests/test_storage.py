@@ -95,3 +95,18 @@ def test_npy_export_writes_matrix_and_words(trained_model_dir, tmp_path):
     assert vocab_path == tmp_path / "out.vocab.txt"
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), model.input_vectors[:5])
     assert vocab_path.read_text().splitlines() == model.words[:5]
+
+
+def test_a_damaged_vocab_file_names_the_line(trained_model_dir, tmp_path):
+    copy = tmp_path / "copy"
+    w2v.save(w2v.load(trained_model_dir, mmap=False), copy)
+    lines = (copy / "vocab.tsv").read_text().splitlines()
+    lines[2] = lines[2].replace("\t", " ")
+    (copy / "vocab.tsv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ModelFormatError, match=r"vocab.tsv:3: expected 'word<TAB>count'"):
+        w2v.load(copy)
+
+
+def test_version_is_recorded(trained_model_dir):
+    assert json.loads((trained_model_dir / "meta.json").read_text())["w2v_version"] == w2v.__version__
+    assert w2v.__version__ != "0.0.0+unknown"

@@ -9,8 +9,6 @@
 Importing w2v does not import numba; training does.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .config import DEFAULTS, TrainConfig
 from .errors import ConfigError, CorpusError, EmptyVocabularyError, ModelFormatError, UnknownWordError, W2VError
 from .model import Model
@@ -19,10 +17,18 @@ from .storage import load_model as load
 from .storage import save_model as save
 from .train import train
 
-try:
-    __version__ = version("w2v")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str):
+    from importlib.metadata import PackageNotFoundError, version
+
+    # importlib.metadata costs ~35 ms at start-up; only pay it when the version is asked for.
+    if name == "__version__":
+        try:
+            return version("w2v")
+        except PackageNotFoundError:  # running from a source tree that was not installed
+            return "0.0.0+unknown"
+    raise AttributeError(f"module 'w2v' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULTS",

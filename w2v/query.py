@@ -44,8 +44,8 @@ class Index:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.vectors = np.asarray(model.input_vectors, dtype=np.float32)
-        self.norms = np.linalg.norm(self.vectors, axis=1)
-        self.squared_norms = self.norms.astype(np.float64) ** 2
+        self.squared_norms = np.einsum("ij,ij->i", self.vectors, self.vectors, dtype=np.float64)
+        self.norms = np.sqrt(self.squared_norms)
 
     def cosine(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of `query` (float[dim]) to every word: float64[n_words]."""

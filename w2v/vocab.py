@@ -35,8 +35,9 @@ class Vocab:
     def id_of(self, word: str) -> int:
         """The id of `word`; UnknownWordError (with close matches) if it is not in the vocabulary."""
         try:
-            return self.index[word]
-        except KeyError:
+            # One look-up does not need the dictionary: scanning the list is quicker than building it.
+            return self._index[word] if self._index is not None else self.words.index(word)
+        except (KeyError, ValueError):
             raise UnknownWordError(unknown_word_message(word, self.words)) from None
 
 
