@@ -108,6 +108,13 @@ def plain_copy(corpus: Path, cache: Path) -> Path:
     return target
 
 
+def count_tokens(corpus: Path) -> int:
+    """The corpus's tokens as w2v reads them: the numerator of words/s for every tool."""
+    from w2v.corpus import resolve_sources, scan
+
+    return int(scan(resolve_sources([str(corpus)]), "simple", True).ids.size)
+
+
 def run_w2v(corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = False) -> Run:
     model_dir = work / "w2v-model"
     command = [str(BIN / "w2v"), "train", str(corpus), "--model-dir", str(model_dir), "--arch", arch,
@@ -204,7 +211,7 @@ def main() -> None:
     )
     parser.add_argument("--arch", action="append", choices=("skipgram", "cbow"), help="default: both")
     parser.add_argument("--runs", type=int, default=3, help="w2v runs per setting (default 3)")
-    parser.add_argument("--exact", action="store_true", help="also run w2v --exact (skip-gram)")
+    parser.add_argument("--exact-runs", type=int, default=1, help="w2v --exact (skip-gram) runs (default 1)")
     parser.add_argument("--peers", action="store_true", help="re-run gensim and word2vec.c (else use stored results)")
     parser.add_argument("--peer-runs", type=int, default=1, help="runs per peer setting with --peers (default 1)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
@@ -218,15 +225,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="w2v-bench-") as tmp:
         work = Path(tmp)
         for corpus in corpora:
-            for arch in archs:
-                for i in range(args.runs):
-                    runs.append(run_w2v(corpus, arch, work, tokens))
-                    print(f"w2v {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
-                if args.exact and arch == "skipgram":
-                    for i in range(args.runs):
-                        runs.append(run_w2v(corpus, arch, work, tokens, exact=True))
-                        print(f"w2v --exact {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
-            if args.peers:
+            tokens[str(corpus)] = count_tokens(corpus)
+            if args.peers:  # first, so that nothing of ours is warm in the caches
                 plain = plain_copy(corpus, work)
                 for arch in archs:
                     for i in range(args.peer_runs):
@@ -235,6 +235,13 @@ def main() -> None:
                             print(f"gensim {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
                         runs.append(run_word2vec_c(corpus, plain, arch, work, tokens[str(corpus)]))
                         print(f"word2vec.c {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
+            for arch in archs:
+                for i in range(args.runs):
+                    runs.append(run_w2v(corpus, arch, work, tokens))
+                    print(f"w2v {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
+                for i in range(args.exact_runs if arch == "skipgram" else 0):
+                    runs.append(run_w2v(corpus, arch, work, tokens, exact=True))
+                    print(f"w2v --exact {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
     rows = summarize(runs)
     peer_rows = [r for r in rows if r["tool"] in ("gensim corpus_file", "word2vec.c")]
     if peer_rows:
