@@ -11,16 +11,11 @@ import pytest
 import w2v
 
 
-def test_ctrl_c_stops_training_quickly_and_keeps_the_old_model(tmp_path, trained_model_dir):
-    rng = np.random.default_rng(0)
-    corpus = tmp_path / "c.txt"
-    corpus.write_bytes(b" ".join(np.array([f"w{i}".encode() for i in range(500)])[rng.integers(0, 500, 1_000_000)]))
-    model_dir = tmp_path / "m"
-    w2v.save(w2v.load(trained_model_dir, mmap=False), model_dir)
-    before = (model_dir / "input.npy").read_bytes()
+def interrupt_training(corpus, model_dir, *options):
+    """Start `w2v train`, send SIGINT a few seconds in; return (seconds to exit, status, last stderr line)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "w2v", "train", str(corpus), "--model-dir", str(model_dir), "--epochs", "200",
-         "--min-count", "1", "--quiet"],
+         "--min-count", "1", "--quiet", *options],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     time.sleep(4)  # past start-up, inside the epochs
@@ -28,10 +23,38 @@ def test_ctrl_c_stops_training_quickly_and_keeps_the_old_model(tmp_path, trained
     interrupted = time.perf_counter()
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
-    assert time.perf_counter() - interrupted < 5
-    assert process.returncode == 130
-    assert stderr.strip().splitlines()[-1] == f"interrupted: nothing was saved; {model_dir} is as it was"
+    return time.perf_counter() - interrupted, process.returncode, stderr.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def big_corpus(tmp_path):
+    rng = np.random.default_rng(0)
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b" ".join(np.array([f"w{i}".encode() for i in range(500)])[rng.integers(0, 500, 300_000)]))
+    return corpus
+
+
+def test_ctrl_c_stops_training_quickly_and_keeps_the_old_model(big_corpus, tmp_path, trained_model_dir):
+    model_dir = tmp_path / "m"
+    w2v.save(w2v.load(trained_model_dir, mmap=False), model_dir)
+    before = (model_dir / "input.npy").read_bytes()
+    seconds, status, message = interrupt_training(big_corpus, model_dir, "--no-checkpoints")
+    assert seconds < 5
+    assert status == 130
+    assert message == f"interrupted: nothing was saved; {model_dir} is as it was"
     assert (model_dir / "input.npy").read_bytes() == before
+
+
+def test_ctrl_c_with_checkpoints_says_which_epoch_is_on_disk(big_corpus, tmp_path):
+    model_dir = tmp_path / "m"
+    seconds, status, message = interrupt_training(big_corpus, model_dir)
+    assert seconds < 5
+    assert status == 130
+    epochs_done = w2v.load(model_dir).meta["training"]["epochs_done"]
+    assert epochs_done >= 1
+    assert (
+        message == f"interrupted: {model_dir} holds the model after epoch {epochs_done} of 200; continue with --resume"
+    )
 
 
 @pytest.mark.parametrize("options", [dict(dim=1), dict(window=1), dict(negative=1), dict(dim=1, window=1)])

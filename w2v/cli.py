@@ -48,7 +48,12 @@ def open_vectors(model_dir: str, vectors: str | None, encoding: str, limit: int 
     from .storage import load_model, read_word2vec
 
     if vectors is None:
-        return load_model(model_dir)
+        model = load_model(model_dir)
+        training = model.meta.get("training", {})
+        if training.get("complete") is False:
+            click.echo(f"note: {model_dir} is a checkpoint after epoch {training['epochs_done']} of "
+                       f"{model.config.epochs} (w2v train ... --resume finishes it)", err=True)  # fmt: skip
+        return model
     model = read_word2vec(vectors, encoding=encoding, limit=limit)
     if model.meta["replaced_words"]:
         click.echo(f"{model.meta['replaced_words']:,} words had bytes invalid in {encoding}; replaced", err=True)
@@ -170,24 +175,49 @@ def cli():
 @click.option(
     "--lowercase/--no-lowercase", default=None, help="Lowercase the text.  [default: yes for simple, no for whitespace]"
 )
+@click.option(
+    "--checkpoints/--no-checkpoints",
+    default=True,
+    show_default=True,
+    help="Save the model directory after every epoch (atomically), so that an interrupted run "
+    "can be continued with --resume.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the interrupted run checkpointed in --model-dir, on the same corpus, with "
+    "the options it was started with.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-def train(corpus, model_dir, quiet, **options):
+def train(corpus, model_dir, quiet, checkpoints, resume, **options):
     """Train word vectors on CORPUS and save them in the model directory.
 
     CORPUS is one or more text files (plain, .gz, .bz2 or .xz), directories (all files
     under them, sorted), or - for standard input. A line break ends a sentence; lines of any
     length are read whole.
-    """
+    """  # fmt: skip
     from .storage import save_model
     from .train import train as train_model
 
+    saved = {"epochs": 0}
+
+    def save_checkpoint(model):
+        save_model(model, model_dir)
+        saved["epochs"] = model.meta["training"]["epochs_done"]
+
     with user_errors():
-        config = TrainConfig(**options)
+        resume_from = _checkpoint_to_resume(model_dir, options) if resume else None
+        config = resume_from.config if resume_from else TrainConfig(**options)
         kept = f"; {model_dir} is as it was" if Path(model_dir).exists() else ""
         try:
-            model = train_model(list(corpus), config, quiet=quiet)
+            model = train_model(list(corpus), config, quiet=quiet, resume_from=resume_from,
+                                checkpoint=save_checkpoint if checkpoints else None)  # fmt: skip
         except KeyboardInterrupt:
-            click.echo(f"\ninterrupted: nothing was saved{kept}", err=True)
+            if saved["epochs"]:
+                click.echo(f"\ninterrupted: {model_dir} holds the model after epoch {saved['epochs']} of "
+                           f"{config.epochs}; continue with --resume", err=True)  # fmt: skip
+            else:
+                click.echo(f"\ninterrupted: nothing was saved{kept}", err=True)
             sys.exit(130)
         try:
             save_model(model, model_dir)
@@ -196,6 +226,26 @@ def train(corpus, model_dir, quiet, **options):
             sys.exit(130)
     if not quiet:
         click.echo(f"saved {len(model):,} words x {model.dim} dimensions to {model_dir}", err=True)
+
+
+def _checkpoint_to_resume(model_dir: str, options: dict):
+    """The checkpoint in model_dir, after checking that no option given now contradicts it."""
+    from click.core import ParameterSource
+
+    from .storage import load_model
+
+    checkpoint = load_model(model_dir, mmap=False)
+    context = click.get_current_context()
+    saved = checkpoint.config.to_dict() if checkpoint.config else {}
+    for name, value in options.items():
+        given = context.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+        if given and name != "threads" and saved.get(name) != value:
+            flag = "--" + name.replace("_", "-")
+            raise W2VError(f"{flag} {value} differs from the checkpoint's {saved.get(name)}; --resume continues "
+                           "the run with the options it was started with")  # fmt: skip
+    if "threads" in options and context.get_parameter_source("threads") == ParameterSource.COMMANDLINE:
+        checkpoint.config = TrainConfig.from_dict({**saved, "threads": options["threads"]})
+    return checkpoint
 
 
 def _table(word: str, columns: dict[str, list]) -> str:

@@ -261,6 +261,38 @@ def skipgram_shared_sentence(weights, noise, scratch, length, window, negative, 
 
 
 @numba.njit(cache=True, fastmath=True)
+def _predict(hidden, output_vectors, centre, negative, alpha, noise, state, grad, loss, product):
+    """word2vec.c's negative-sampling step for one hidden vector: score `hidden` (float32[dim]: a
+    context word's input row for skip-gram, the mean of the context rows for CBOW) against the
+    centre's output row (label 1) and `negative` fresh noise words (label 0, skipped when equal
+    to the centre). Output rows are updated as it goes; grad (float32[dim]) receives the summed
+    gradient for the hidden vector (neu1e), which the caller applies.
+    Returns (state, loss, product) with the -log P terms added (see `_add_nll`).
+    """
+    dim = hidden.shape[0]
+    for i in range(dim):
+        grad[i] = 0.0
+    for k in range(negative + 1):
+        if k == 0:
+            target = centre
+        else:
+            state, bits = next_random(state)
+            target = draw_noise(bits, noise[0], noise[1])
+            if target == centre:
+                continue
+        score = np.float32(0.0)
+        for i in range(dim):
+            score += hidden[i] * output_vectors[target, i]
+        g, probability = _gradient(score, 1.0 if k == 0 else 0.0)
+        g *= alpha
+        loss, product = _add_nll(loss, product, probability)
+        for i in range(dim):
+            grad[i] += g * output_vectors[target, i]
+            output_vectors[target, i] += g * hidden[i]
+    return state, loss, product
+
+
+@numba.njit(cache=True, fastmath=True)
 def skipgram_exact_sentence(weights, noise, scratch, length, window, negative, alpha, state):
     """Skip-gram with negative sampling, word2vec.c's update: for each (centre, context) pair,
     the context word's input vector is trained against the centre's output vector and
@@ -280,25 +312,8 @@ def skipgram_exact_sentence(weights, noise, scratch, length, window, negative, a
         centre = sentence[pos]
         for c in range(n_contexts):
             row = contexts[c]
-            for i in range(dim):
-                grad[i] = 0.0
-            for k in range(negative + 1):
-                if k == 0:
-                    target = centre
-                else:
-                    state, bits = next_random(state)
-                    target = draw_noise(bits, noise[0], noise[1])
-                    if target == centre:
-                        continue
-                score = np.float32(0.0)
-                for i in range(dim):
-                    score += input_vectors[row, i] * output_vectors[target, i]
-                g, probability = _gradient(score, 1.0 if k == 0 else 0.0)
-                g *= alpha
-                loss, product = _add_nll(loss, product, probability)
-                for i in range(dim):
-                    grad[i] += g * output_vectors[target, i]
-                    output_vectors[target, i] += g * input_vectors[row, i]
+            state, loss, product = _predict(input_vectors[row], output_vectors, centre, negative, alpha, noise,
+                                            state, grad, loss, product)  # fmt: skip
             for i in range(dim):
                 input_vectors[row, i] += grad[i]
         pairs += n_contexts
@@ -326,7 +341,6 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
         centre = sentence[pos]
         for i in range(dim):
             mean[i] = 0.0
-            grad[i] = 0.0
         for c in range(n_contexts):
             row = contexts[c]
             for i in range(dim):
@@ -334,23 +348,8 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
         scale = np.float32(1.0 / n_contexts)
         for i in range(dim):
             mean[i] *= scale
-        for k in range(negative + 1):
-            if k == 0:
-                target = centre
-            else:
-                state, bits = next_random(state)
-                target = draw_noise(bits, noise[0], noise[1])
-                if target == centre:
-                    continue
-            score = np.float32(0.0)
-            for i in range(dim):
-                score += mean[i] * output_vectors[target, i]
-            g, probability = _gradient(score, 1.0 if k == 0 else 0.0)
-            g *= alpha
-            loss, product = _add_nll(loss, product, probability)
-            for i in range(dim):
-                grad[i] += g * output_vectors[target, i]
-                output_vectors[target, i] += g * mean[i]
+        state, loss, product = _predict(mean, output_vectors, centre, negative, alpha, noise, state, grad, loss,
+                                        product)  # fmt: skip
         for c in range(n_contexts):
             row = contexts[c]
             for i in range(dim):

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import numpy as np
 
 from .config import DEFAULTS, TrainConfig
 from .corpus import resolve_sources, scan
+from .errors import W2VError
 from .model import Model
 from .sampling import keep_probabilities, noise_distribution
 from .vocab import EncodedCorpus, Vocab, build_vocab, encode
@@ -51,27 +53,39 @@ def linear_alphas(config: TrainConfig, positions: np.ndarray, epoch: int, n_toke
     return (config.start_alpha - (config.start_alpha - config.end_alpha) * progress).astype(np.float32)
 
 
-def train(corpus: str | list[str], config: TrainConfig = DEFAULTS, *, quiet: bool = False) -> Model:
+def train(
+    corpus: str | list[str],
+    config: TrainConfig = DEFAULTS,
+    *,
+    quiet: bool = False,
+    checkpoint: Callable[[Model], None] | None = None,
+    resume_from: Model | None = None,
+) -> Model:
     """Train word vectors on `corpus` (paths: files, directories, compressed files or "-").
 
-    Progress and a summary go to stderr unless `quiet`. Returns the Model; nothing is written.
+    Progress and a summary go to stderr unless `quiet`. Returns the Model; nothing is written
+    here: `checkpoint(model)`, if given, is called after every epoch but the last, with
+    model.meta["training"]["epochs_done"] saying how far it got (the CLI saves it).
+    `resume_from` continues such a checkpoint (loaded with mmap=False): its config and weights
+    are used, its finished epochs skipped; the corpus must give the same vocabulary. With
+    threads=1 a resumed run ends bit for bit where an uninterrupted one would.
     """
     from tqdm import tqdm
 
+    if resume_from is not None:
+        if resume_from.config is None or "epochs_done" not in resume_from.meta.get("training", {}):
+            raise W2VError("that model has no checkpoint to resume (it was imported or made by an older w2v)")
+        config = resume_from.config
+        if resume_from.meta["training"]["epochs_done"] >= config.epochs:
+            raise W2VError(
+                f"that model is already trained ({config.epochs} of {config.epochs} epochs); nothing to resume"
+            )
     paths = [corpus] if isinstance(corpus, str) else list(corpus)
     sources = resolve_sources(paths)
     started = time.perf_counter()
     total_bytes = sum(source.size for source in sources)
-    with tqdm(
-        total=total_bytes or None,
-        unit="B",
-        unit_scale=True,
-        desc="reading",
-        disable=quiet,
-        delay=0.5,
-        file=sys.stderr,
-        leave=False,
-    ) as bar:
+    with tqdm(total=total_bytes or None, unit="B", unit_scale=True, desc="reading", disable=quiet, delay=0.5,
+              file=sys.stderr, leave=False) as bar:  # fmt: skip
         scanned = scan(sources, config.tokenizer, config.lowercases, lambda done: bar.update(done - bar.n))
     name = paths[0] if len(paths) == 1 else f"{len(sources)} files"
     vocab = build_vocab(scanned, config.min_count, config.max_vocab, source="the corpus" if name == "-" else name)
@@ -94,19 +108,44 @@ def train(corpus: str | list[str], config: TrainConfig = DEFAULTS, *, quiet: boo
     )
     if corpus_stats["invalid_utf8_bytes"]:
         _log(f"replaced {corpus_stats['invalid_utf8_bytes']:,} invalid UTF-8 bytes with U+FFFD", quiet)
-    model = Model(vocab, *init_weights(len(vocab), config.dim, config.seed), config=config)
-    training = run_epochs(model, encoded, config, quiet=quiet)
-    setup_seconds = training.pop("training_started") - started
+    if resume_from is None:
+        model = Model(vocab, *init_weights(len(vocab), config.dim, config.seed), config=config)
+        done = {"epochs_done": 0, "epoch_loss": []}
+    else:
+        model = _resumed(resume_from, vocab)
+        done = resume_from.meta["training"]
     model.meta = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "corpus": corpus_stats,
-        "training": {"scan_seconds": round(scan_seconds, 3), "setup_seconds": round(setup_seconds, 3), **training},
+        "training": {"scan_seconds": round(scan_seconds, 3), "complete": False},
     }
+    run_epochs(model, encoded, config, quiet=quiet, first_epoch=done["epochs_done"],
+               epoch_losses=list(done["epoch_loss"]), checkpoint=checkpoint, started=started)  # fmt: skip
     return model
 
 
-def run_epochs(model: Model, encoded: EncodedCorpus, config: TrainConfig, *, quiet: bool = False) -> dict:
-    """Train model's weights in place for config.epochs epochs; return timing and loss figures."""
+def _resumed(checkpoint: Model, vocab: Vocab) -> Model:
+    """A model to continue from `checkpoint`, once the corpus is known to give its vocabulary."""
+    if checkpoint.words != vocab.words or not np.array_equal(checkpoint.vocab.counts, vocab.counts):
+        raise W2VError("this corpus is not the one the checkpoint was trained on (the vocabulary differs)")
+    return Model(vocab, np.array(checkpoint.input_vectors), np.array(checkpoint.output_vectors),
+                 config=checkpoint.config)  # fmt: skip
+
+
+def run_epochs(
+    model: Model,
+    encoded: EncodedCorpus,
+    config: TrainConfig,
+    *,
+    quiet: bool = False,
+    first_epoch: int = 0,
+    epoch_losses: list[float] | None = None,
+    checkpoint: Callable[[Model], None] | None = None,
+    started: float | None = None,
+) -> None:
+    """Train model's weights in place from `first_epoch` to config.epochs, recording timing and
+    the mean loss of each epoch in model.meta["training"] (epoch_losses: those of earlier epochs).
+    `started` is when the run began (perf_counter), for setup_seconds."""
     import numba
     from tqdm import tqdm
 
@@ -129,7 +168,7 @@ def run_epochs(model: Model, encoded: EncodedCorpus, config: TrainConfig, *, qui
     n_tokens = tokens.size
     bounds = chunk_bounds(starts, CHUNK_TOKENS)
     chunk_positions = np.append(starts[bounds[:-1]], n_tokens) if starts.size else np.array([0, n_tokens])
-    epoch_losses = []
+    epoch_losses = list(epoch_losses or [])
     loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
     # Load (or, the first time, compile) the kernel on an empty run, so that the timing below is
     # training alone and a compilation is reported once.
@@ -138,17 +177,18 @@ def run_epochs(model: Model, encoded: EncodedCorpus, config: TrainConfig, *, qui
                            config.window, config.negative, np.uint64(0), 0, 1)  # fmt: skip
     if kernels.train_segments.stats.cache_misses:
         _log(f"compiled the training kernels in {time.perf_counter() - loading:.1f} s (once: numba caches them)", quiet)
-    started = time.perf_counter()
-    with tqdm(
-        total=config.epochs * n_tokens,
-        unit="tok",
-        unit_scale=True,
-        disable=quiet,
-        file=sys.stderr,
-        dynamic_ncols=True,
-        smoothing=0.1,
-    ) as bar:
-        for epoch in range(config.epochs):
+    training = model.meta.setdefault("training", {})
+    training_started = time.perf_counter()
+    training.update(setup_seconds=round(training_started - (started or training_started), 3), threads=threads,
+                    loss_unit=loss_unit)  # fmt: skip
+    saving = 0.0
+    epochs = config.epochs - first_epoch
+    weight_mb = 2 * model.input_vectors.nbytes / 2**20
+    _log(f"training {n_tokens:,} tokens x {epochs} epochs on {threads} threads; memory: weights {weight_mb:,.0f} MB "
+         f"+ corpus {tokens.nbytes / 2**20:,.0f} MB (the bar's ETA follows the measured speed)", quiet)  # fmt: skip
+    with tqdm(total=epochs * n_tokens, unit="tok", unit_scale=True, disable=quiet, file=sys.stderr,
+              dynamic_ncols=True, smoothing=0.1) as bar:  # fmt: skip
+        for epoch in range(first_epoch, config.epochs):
             seed = (config.seed * _SEED_MIX + epoch + 1) % 2**64
             epoch_loss, epoch_count = 0.0, 0
             bar.set_description(f"epoch {epoch + 1}/{config.epochs}")
@@ -163,21 +203,19 @@ def run_epochs(model: Model, encoded: EncodedCorpus, config: TrainConfig, *, qui
                 epoch_count += count
                 bar.update(int(chunk_positions[c + 1] - chunk_positions[c]))
                 if alphas.size:
-                    bar.set_postfix(
-                        lr=f"{alphas[-1]:.5f}", loss=f"{epoch_loss / max(1, epoch_count):.4f}", refresh=False
-                    )
+                    bar.set_postfix(lr=f"{alphas[-1]:.5f}", loss=f"{epoch_loss / max(1, epoch_count):.4f}",
+                                    refresh=False)  # fmt: skip
             epoch_losses.append(epoch_loss / max(1, epoch_count))
-    seconds = time.perf_counter() - started
+            training.update(epochs_done=epoch + 1, epoch_loss=epoch_losses, complete=epoch + 1 == config.epochs)
+            if checkpoint is not None and epoch + 1 < config.epochs:
+                saving_started = time.perf_counter()
+                checkpoint(model)
+                saving += time.perf_counter() - saving_started
+    seconds = time.perf_counter() - training_started - saving
+    training.update(train_seconds=round(seconds, 3), words_per_second=round(epochs * n_tokens / max(seconds, 1e-9)),
+                    checkpoint_seconds=round(saving, 3))  # fmt: skip
     _log(
-        f"trained {config.epochs} epochs in {seconds:.1f} s ({config.epochs * n_tokens / seconds:,.0f} words/s, "
+        f"trained {epochs} epochs in {seconds:.1f} s ({epochs * n_tokens / max(seconds, 1e-9):,.0f} words/s, "
         f"{threads} threads); mean loss {loss_unit} by epoch: {', '.join(f'{x:.4f}' for x in epoch_losses)}",
         quiet,
     )
-    return {
-        "training_started": started,
-        "threads": threads,
-        "train_seconds": round(seconds, 3),
-        "words_per_second": round(config.epochs * n_tokens / seconds),
-        "epoch_loss": epoch_losses,
-        "loss_unit": loss_unit,
-    }
