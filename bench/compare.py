@@ -135,10 +135,12 @@ def count_tokens(corpus: Path) -> int:
     return int(scan(resolve_sources([str(corpus)]), "simple", True).ids.size)
 
 
-def run_w2v(corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = False) -> Run:
+def run_w2v(corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = False, seed: int = 1) -> Run:
+    """One w2v run; repeated runs take seeds 1, 2, 3... so that they are independent samples (with
+    the same seed, two runs differ only by thread races: WS-353 within 0.005, not a spread)."""
     model_dir = work / "w2v-model"
     command = [str(BIN / "w2v"), "train", str(corpus), "--model-dir", str(model_dir), "--arch", arch,
-               "--threads", str(THREADS), "--epochs", str(EPOCHS), "--quiet"]  # fmt: skip
+               "--threads", str(THREADS), "--epochs", str(EPOCHS), "--seed", str(seed), "--quiet"]  # fmt: skip
     command += ["--exact"] if exact else []
     wall, rss, _, _ = measure(command)
     model = load_model(model_dir)
@@ -183,7 +185,8 @@ def summarize(runs: list[Run]) -> list[dict]:
     for (tool, arch, corpus, form), group in groups.items():
         row = {"tool": tool, "arch": arch, "corpus": corpus, "form": form, "runs": len(group)}
         for key in ("train_s", "total_s", "setup_s", "words_per_s", "peak_rss_mb"):
-            row[key] = statistics.median(getattr(r, key) for r in group)
+            values = [getattr(r, key) for r in group if getattr(r, key) is not None]
+            row[key] = statistics.median(values) if values else None
         for key in ("analogy", "semantic", "syntactic", "ws353", "simlex"):
             row[key] = statistics.mean(getattr(r, key) for r in group)
         rows.append(row)
@@ -200,7 +203,8 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"| {r['tool']}{' (stored)' if r.get('stored') else ''} | {r['arch']} | {r['form']} | {r['runs']} "
             f"| {r['train_s']:.1f} | {r['words_per_s'] / 1000:,.0f}k | {r['setup_s']:.1f} | {r['total_s']:.1f} "
-            f"| {r['peak_rss_mb']:.0f} | {r['analogy']:.1f} ({r['semantic']:.1f}/{r['syntactic']:.1f}) "
+            f"| {'n/a' if r['peak_rss_mb'] is None else format(r['peak_rss_mb'], '.0f')} "
+            f"| {r['analogy']:.1f} ({r['semantic']:.1f}/{r['syntactic']:.1f}) "
             f"| {r['ws353']:.3f} | {r['simlex']:.3f} |"
         )
     return "\n".join(lines)
@@ -257,10 +261,10 @@ def main() -> None:
                         print(f"word2vec.c {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
             for arch in archs:
                 for i in range(args.runs):
-                    runs.append(run_w2v(corpus, arch, work, tokens))
+                    runs.append(run_w2v(corpus, arch, work, tokens, seed=i + 1))
                     print(f"w2v {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
                 for i in range(args.exact_runs if arch == "skipgram" else 0):
-                    runs.append(run_w2v(corpus, arch, work, tokens, exact=True))
+                    runs.append(run_w2v(corpus, arch, work, tokens, exact=True, seed=i + 1))
                     print(f"w2v --exact {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
     rows = summarize(runs)
     peer_rows = [r for r in rows if r["tool"] in ("gensim corpus_file", "word2vec.c")]
