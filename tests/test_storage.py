@@ -110,3 +110,36 @@ def test_a_damaged_vocab_file_names_the_line(trained_model_dir, tmp_path):
 def test_version_is_recorded(trained_model_dir):
     assert json.loads((trained_model_dir / "meta.json").read_text())["w2v_version"] == w2v.__version__
     assert w2v.__version__ != "0.0.0+unknown"
+
+
+def test_readers_never_see_a_half_written_model(trained_model_dir, tmp_path):
+    """A reader loading the model while it is replaced again and again always gets a whole one."""
+    import threading
+
+    from w2v.model import Model
+    from w2v.vocab import Vocab
+
+    big = w2v.load(trained_model_dir, mmap=False)
+    small = Model(Vocab(big.words[:8], big.vocab.counts[:8]), big.input_vectors[:8], big.output_vectors[:8],
+                  big.config, big.meta)  # fmt: skip
+    target = tmp_path / "m"
+    w2v.save(big, target)
+    stop = threading.Event()
+    failures, reads = [], []
+
+    def read_repeatedly():
+        while not stop.is_set():
+            try:
+                loaded = w2v.load(target)  # a mix of versions fails its shape checks
+                reads.append(len(loaded))
+            except Exception as error:  # noqa: BLE001 - any failure is the finding
+                failures.append(error)
+
+    reader = threading.Thread(target=read_repeatedly)
+    reader.start()
+    for i in range(40):
+        w2v.save(small if i % 2 else big, target)
+    stop.set()
+    reader.join()
+    assert failures == []
+    assert set(reads) <= {8, 16} and reads

@@ -111,9 +111,24 @@ def save_model(model: Model, path: str | Path) -> Path:
     return target
 
 
-def _load_matrix(path: Path, mmap: bool, n_words: int) -> np.ndarray:
+_NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _load_matrix(open_file, name: str, mmap: bool, n_words: int, directory: Path) -> np.ndarray:
+    """A float32[n_words, dim] .npy, memory-mapped unless mmap is False."""
+    path = directory / name
     try:
-        matrix = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        with open_file(name) as file:
+            version = np.lib.format.read_magic(file)
+            read_header = _NPY_HEADER_READERS.get(version)
+            if read_header is None:
+                raise ValueError(f"unsupported .npy format version {version}")
+            shape, fortran_order, dtype = read_header(file)
+            if mmap and not fortran_order and len(shape) == 2 and shape[0] == n_words and dtype == np.float32:
+                matrix = np.memmap(file, dtype=dtype, mode="r", offset=file.tell(), shape=shape)
+            else:
+                file.seek(0)
+                matrix = np.load(file, allow_pickle=False)
     except (OSError, ValueError) as error:
         raise ModelFormatError(f"{path} is not a readable .npy matrix: {error}") from None
     if matrix.ndim != 2 or matrix.shape[0] != n_words or matrix.dtype != np.float32:
@@ -123,11 +138,12 @@ def _load_matrix(path: Path, mmap: bool, n_words: int) -> np.ndarray:
     return matrix
 
 
-def _read_vocab(path: Path) -> tuple[list[str], np.ndarray]:
+def _read_vocab(path: Path, open_file) -> tuple[list[str], np.ndarray]:
     """vocab.tsv: word<TAB>count per line. Parsed with whole-file string operations (an
     80,000-word file in ~15 ms); line by line only to name a bad line."""
     try:
-        text = path.read_text(encoding="utf-8").removesuffix("\n")
+        with open_file(path.name) as file:
+            text = file.read().decode("utf-8").removesuffix("\n")
     except (OSError, UnicodeDecodeError) as error:
         raise ModelFormatError(f"cannot read {path}: {error}") from None
     n_lines = text.count("\n") + 1 if text else 0
@@ -146,12 +162,50 @@ def _read_vocab(path: Path) -> tuple[list[str], np.ndarray]:
 
 
 def load_model(path: str | Path, mmap: bool = True) -> Model:
-    """Open the model directory `path`; the matrices are memory-mapped unless mmap=False."""
+    """Open the model directory `path`; the matrices are memory-mapped unless mmap=False.
+
+    Every file is opened relative to one handle on the directory, so a model replaced while it
+    is being read (see `save_model`) is read whole from one version or the other, never mixed.
+    """
     directory = Path(path)
-    if not directory.is_dir():
-        raise ModelFormatError(f"no model at {directory}; train one with `w2v train CORPUS --model-dir {directory}`")
+    for attempt in range(3):
+        if not directory.is_dir():
+            raise ModelFormatError(
+                f"no model at {directory}; train one with `w2v train CORPUS --model-dir {directory}`"
+            )
+        try:
+            directory_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as error:
+            raise ModelFormatError(f"cannot read {directory}: {error.strerror}") from None
+
+        def open_file(name: str, directory_fd=directory_fd):
+            return open(name, "rb", opener=lambda file, flags: os.open(file, flags, dir_fd=directory_fd))
+
+        try:
+            return _load(directory, open_file, mmap)
+        except ModelFormatError:
+            # Replaced (and being removed) while we read it: read the version now in its place.
+            if not _replaced(directory, directory_fd) or attempt == 2:
+                raise
+        finally:
+            os.close(directory_fd)
+    raise AssertionError("unreachable")
+
+
+def _replaced(directory: Path, directory_fd: int) -> bool:
+    """Whether the directory open as directory_fd is no longer the one at `directory`."""
+    held = os.fstat(directory_fd)
     try:
-        meta = json.loads((directory / META).read_text(encoding="utf-8"))
+        current = os.stat(directory)
+    except OSError:
+        return True
+    return (held.st_dev, held.st_ino) != (current.st_dev, current.st_ino)
+
+
+def _load(directory: Path, open_file, mmap: bool) -> Model:
+    try:
+        with open_file(META) as file:
+            meta = json.loads(file.read().decode("utf-8"))
     except FileNotFoundError:
         raise ModelFormatError(f"{directory} is not a w2v model directory (no {META})") from None
     except (OSError, ValueError) as error:
@@ -161,9 +215,14 @@ def load_model(path: str | Path, mmap: bool = True) -> Model:
         raise ModelFormatError(
             f"{directory} has model format version {version}; this w2v reads version {FORMAT_VERSION}"
         )
-    words, counts = _read_vocab(directory / VOCAB)
-    input_vectors = _load_matrix(directory / INPUT, mmap, len(words))
-    output_vectors = _load_matrix(directory / OUTPUT, mmap, len(words)) if (directory / OUTPUT).exists() else None
+    words, counts = _read_vocab(directory / VOCAB, open_file)
+    input_vectors = _load_matrix(open_file, INPUT, mmap, len(words), directory)
+    try:
+        output_vectors = _load_matrix(open_file, OUTPUT, mmap, len(words), directory)
+    except ModelFormatError:
+        if (directory / OUTPUT).exists():
+            raise
+        output_vectors = None  # imported vectors have none
     config = TrainConfig.from_dict(meta["config"]) if meta.get("config") else None
     return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta)
 
