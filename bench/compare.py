@@ -33,7 +33,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from w2v.evaluate import bundled, evaluate  # noqa: E402
-from w2v.storage import load_model, read_word2vec  # noqa: E402
+from w2v.formats import read_word2vec  # noqa: E402
+from w2v.storage import load_model  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_CORPORA = [SHARED / "enwiki2014_text8_sentences.txt.gz", SHARED / "enwiki2014_text8.txt.gz"]

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 import w2v
 from w2v.cli import cli
 from w2v.errors import W2VError
+from w2v.formats import write_word2vec
 from w2v.model import Model
 from w2v.query import analogy, similarity, vector_of
 from w2v.vocab import Vocab
@@ -28,7 +29,7 @@ def model():
 @pytest.fixture
 def vectors_file(tmp_path):
     path = tmp_path / "v.txt"
-    w2v.storage.write_word2vec(path, WORDS, VECTORS)
+    write_word2vec(path, WORDS, VECTORS)
     return path
 
 

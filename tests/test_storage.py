@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import w2v
-from w2v import storage
+from w2v import formats, storage
 from w2v.errors import ModelFormatError, W2VError
 
 
@@ -80,7 +80,7 @@ def test_word2vec_formats_load_in_gensim(trained_model_dir, tmp_path, binary):
     gensim_models = pytest.importorskip("gensim.models")
     model = w2v.load(trained_model_dir)
     path = tmp_path / ("v.bin" if binary else "v.txt")
-    storage.write_word2vec(path, model.words, model.input_vectors, binary=binary)
+    formats.write_word2vec(path, model.words, model.input_vectors, binary=binary)
     loaded = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=binary)
     assert loaded.index_to_key == model.words
     np.testing.assert_allclose(loaded.vectors, model.input_vectors, atol=0 if binary else 5e-7)
@@ -91,7 +91,7 @@ def test_word2vec_formats_load_in_gensim(trained_model_dir, tmp_path, binary):
 
 def test_npy_export_writes_matrix_and_words(trained_model_dir, tmp_path):
     model = w2v.load(trained_model_dir)
-    vocab_path = storage.write_npy(tmp_path / "out.npy", model.words[:5], model.input_vectors[:5])
+    vocab_path = formats.write_npy(tmp_path / "out.npy", model.words[:5], model.input_vectors[:5])
     assert vocab_path == tmp_path / "out.vocab.txt"
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), model.input_vectors[:5])
     assert vocab_path.read_text().splitlines() == model.words[:5]

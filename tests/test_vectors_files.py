@@ -5,7 +5,7 @@ import pytest
 
 import w2v
 from w2v.errors import ModelFormatError
-from w2v.storage import read_word2vec, write_word2vec
+from w2v.formats import read_word2vec, write_word2vec
 
 WORDS = ["the", "café", "king"]
 VECTORS = np.array([[0.5, -1.25], [2.0, 0.0], [-0.125, 3.5]], dtype=np.float32)

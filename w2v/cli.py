@@ -45,7 +45,8 @@ def vectors_source(command):
 
 def open_vectors(model_dir: str, vectors: str | None, encoding: str, limit: int | None):
     """The model to query: the --vectors file if given, else the model directory."""
-    from .storage import load_model, read_word2vec
+    from .formats import read_word2vec
+    from .storage import load_model
 
     if vectors is None:
         model = load_model(model_dir)
@@ -438,8 +439,9 @@ def export(out, model_dir, format_, limit, normalize):
     tools. The .npy matrix (with the words in OUT's stem + .vocab.txt, one per line in row order)
     goes straight into torch.nn.Embedding.from_pretrained.
     """  # fmt: skip
+    from .formats import write_npy, write_word2vec
     from .query import unit_rows
-    from .storage import load_model, write_npy, write_word2vec
+    from .storage import load_model
 
     suffix = Path(out).suffix.lower()
     format_ = format_ or {".bin": "binary", ".npy": "npy"}.get(suffix, "text")
