@@ -95,9 +95,9 @@ def encode(scan: Scan, vocab: Vocab) -> EncodedCorpus:
     """
     from . import kernels  # numba only when a corpus is encoded, never for queries
 
-    remap = np.full(len(scan.words), -1, dtype=np.int32)
-    first_seen = {word: i for i, word in enumerate(scan.words)}
-    remap[[first_seen[word.encode("utf-8")] for word in vocab.words]] = np.arange(len(vocab), dtype=np.int32)
+    position = {word.encode("utf-8"): i for i, word in enumerate(vocab.words)}
+    remap = np.fromiter((position.get(word, -1) for word in scan.words), dtype=np.int32, count=len(scan.words))
+    del position
     line_ends = scan.line_ends.copy()
     kept = kernels.compact_ids(scan.ids, remap, line_ends)  # in place: the scan's ids are used up
     tokens = scan.ids[:kept]
@@ -110,6 +110,9 @@ def split_segments(starts: np.ndarray, ends: np.ndarray, max_length: int) -> tup
     """Cut each [start, end) into pieces of at most `max_length`; drop pieces under 2 tokens
     (a single word has no context)."""
     lengths = ends - starts
+    if lengths.size == 0 or lengths.max() <= max_length:  # the common case: nothing to cut
+        useful = lengths >= 2
+        return starts[useful].astype(np.int64), ends[useful].astype(np.int64)
     pieces = np.maximum(1, -(-lengths // max_length))
     piece_starts = np.repeat(starts, pieces) + max_length * (
         np.arange(pieces.sum()) - np.repeat(np.cumsum(pieces) - pieces, pieces)
