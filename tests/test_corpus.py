@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from w2v.corpus import _cut_point, read_chunks, resolve_sources, scan
+from w2v.corpus import MAX_TOKEN_BYTES, _character_boundary, _cut_point, read_chunks, resolve_sources, scan
 from w2v.errors import CorpusError
 
 
@@ -48,11 +48,17 @@ def test_chunks_are_cut_after_a_space_never_inside_a_token():
     assert _cut_point(b"abc\ndef") == 4
 
 
-def test_a_chunk_without_spaces_is_cut_at_a_utf8_boundary():
+def test_a_token_too_long_to_keep_is_cut_at_a_utf8_boundary(tmp_path):
     block = "é" * 10
-    cut = _cut_point(block.encode()[:7])  # ends inside the fourth "é"
-    assert cut == 6
-    assert _cut_point(b"x" * 50) == 50
+    assert _character_boundary(block.encode()[:7]) == 6  # 7 bytes end inside the fourth "é"
+    assert _cut_point(b"x" * 50) == 0
+    path = tmp_path / "giant.txt"
+    path.write_bytes(b"a " + "é".encode() * MAX_TOKEN_BYTES + b" b")  # one 2 MiB token
+    chunks = [chunk for chunk, _, _ in read_chunks(resolve_sources([str(path)]), chunk_bytes=1 << 16)]
+    assert b"".join(chunks) == path.read_bytes()
+    assert max(map(len, chunks)) <= MAX_TOKEN_BYTES + (1 << 16)  # memory stays bounded
+    for chunk in chunks:
+        chunk.decode("utf-8")  # never cut inside a character
 
 
 @pytest.mark.parametrize("opener,suffix", [(gzip.open, ".gz"), (bz2.open, ".bz2"), (lzma.open, ".xz")])

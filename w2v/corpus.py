@@ -29,6 +29,7 @@ from .errors import CorpusError
 from .tokenize import NEWLINE, normalize
 
 CHUNK_BYTES = 1 << 22  # 4 MiB of raw text per chunk
+MAX_TOKEN_BYTES = 1 << 20  # a "word" longer than 1 MiB (binary garbage) is cut into pieces this long
 _MAGIC = {
     b"\x1f\x8b": lambda raw: gzip.GzipFile(fileobj=raw),
     b"BZh": bz2.BZ2File,
@@ -109,11 +110,13 @@ def _open_binary(source: Source) -> Iterator[tuple[io.BufferedIOBase, Callable[[
 
 def _cut_point(block: bytes) -> int:
     """Where to cut a block so that no token and no UTF-8 sequence is split: after the last
-    ASCII space or line break. A block with none (one giant token) is cut at a character
-    boundary instead, so memory stays bounded."""
-    cut = max(block.rfind(space) for space in _ASCII_SPACE) + 1
-    if cut > 0:
-        return cut
+    ASCII space or line break; 0 if there is none."""
+    return max(block.rfind(space) for space in _ASCII_SPACE) + 1
+
+
+def _character_boundary(block: bytes) -> int:
+    """The last offset in `block` that does not split a UTF-8 sequence (for cutting a token that
+    is too long to keep whole)."""
     cut = len(block)
     while cut > len(block) - 4 and cut > 0 and block[cut - 1] & 0xC0 == 0x80:
         cut -= 1  # step back over UTF-8 continuation bytes
@@ -142,6 +145,11 @@ def read_chunks(sources: list[Source], chunk_bytes: int = CHUNK_BYTES) -> Iterat
                     break
                 block = carry + block
                 cut = _cut_point(block)
+                if cut == 0:  # no space yet: one token so far
+                    if len(block) < MAX_TOKEN_BYTES:
+                        carry = block
+                        continue
+                    cut = _character_boundary(block)  # a token this long is cut, to bound memory
                 carry = block[cut:]
                 yield block[:cut], False, done + position()
             yield carry, True, done + position()
@@ -218,7 +226,13 @@ def _grown(array: np.ndarray, at_least: int) -> np.ndarray:
     return bigger
 
 
-def scan(sources: list[Source], tokenizer: str, lowercase: bool, progress: Callable[[int], None] | None = None) -> Scan:
+def scan(
+    sources: list[Source],
+    tokenizer: str,
+    lowercase: bool,
+    progress: Callable[[int], None] | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> Scan:
     """Tokenise every source once; `progress(consumed_bytes)` is called after each chunk.
 
     The ids go into one buffer sized for the worst case (a token every two bytes): memory that
@@ -230,7 +244,7 @@ def scan(sources: list[Source], tokenizer: str, lowercase: bool, progress: Calla
     end_chunks: list[np.ndarray] = []
     n_tokens = 0
     invalid = 0
-    for chunk, ends_line, consumed in read_chunks(sources):
+    for chunk, ends_line, consumed in read_chunks(sources, chunk_bytes):
         text, bad = normalize(chunk, tokenizer, lowercase)
         invalid += bad
         if ids.size < n_tokens + len(text) // 2 + 1:
