@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -143,3 +146,17 @@ def test_readers_never_see_a_half_written_model(trained_model_dir, tmp_path):
     reader.join()
     assert failures == []
     assert set(reads) <= {8, 16} and reads
+
+
+def test_a_save_killed_midway_leaves_debris_that_the_next_save_removes(trained_model_dir, tmp_path):
+    model = w2v.load(trained_model_dir, mmap=False)
+    target = tmp_path / "m"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    abandoned = tmp_path / f".m.tmp-{dead.stdout.strip()}-abcd"  # what a SIGKILL mid-save leaves
+    abandoned.mkdir()
+    (abandoned / "input.npy").write_bytes(b"partial")
+    live = tmp_path / f".m.tmp-{os.getppid()}-efgh"  # a save still running in another process
+    live.mkdir()
+    w2v.save(model, target)
+    assert not abandoned.exists()
+    assert live.exists()

@@ -62,10 +62,25 @@ def _replace_directory(new: Path, target: Path) -> None:
     if _exchange(new, target):
         shutil.rmtree(new)  # it now holds the old model
         return
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    old = target.with_name(f".{target.name}.tmp-{os.getpid()}-old")
     target.rename(old)
     new.rename(target)
     shutil.rmtree(old)
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Delete temporary directories that saves of `target` left behind when their process was
+    killed (named .NAME.tmp-PID-...; only those whose process is gone)."""
+    for leftover in target.parent.glob(f".{target.name}.tmp-*"):
+        pid = leftover.name[len(f".{target.name}.tmp-") :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(leftover, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's live process
 
 
 def save_model(model: Model, path: str | Path) -> Path:
@@ -83,7 +98,8 @@ def save_model(model: Model, path: str | Path) -> Path:
     }
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        _remove_abandoned(target)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
         temporary.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a model is an ordinary directory
     except OSError as error:
         raise W2VError(f"cannot write the model to {target}: {error.strerror}") from None
