@@ -101,7 +101,7 @@ def train(
     del scanned
     scan_seconds = time.perf_counter() - started
     _log(
-        f"read {corpus_stats['tokens']:,} tokens in {corpus_stats['lines']:,} lines "
+        f"read {corpus_stats['tokens']:,} tokens in {corpus_stats['lines']:,} line{'' if corpus_stats['lines'] == 1 else 's'} "
         f"({scan_seconds:.1f} s); vocabulary: {len(vocab):,} words of {corpus_stats['distinct_words']:,} "
         f"with count >= {config.min_count}",
         quiet,
