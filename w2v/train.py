@@ -100,8 +100,9 @@ def train(
     }
     del scanned
     scan_seconds = time.perf_counter() - started
+    lines = corpus_stats["lines"]
     _log(
-        f"read {corpus_stats['tokens']:,} tokens in {corpus_stats['lines']:,} line{'' if corpus_stats['lines'] == 1 else 's'} "
+        f"read {corpus_stats['tokens']:,} tokens in {lines:,} line{'' if lines == 1 else 's'} "
         f"({scan_seconds:.1f} s); vocabulary: {len(vocab):,} words of {corpus_stats['distinct_words']:,} "
         f"with count >= {config.min_count}",
         quiet,
