@@ -106,23 +106,23 @@ def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold,
 
 def cbow(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng):
     """word2vec.c CBOW (mean): the mean context vector predicts the centre; the summed
-    gradient, undivided, is added to every context word."""
+    gradient, undivided, is added to every context word. The centre and its noise words are
+    scored against one snapshot of the output rows (as the kernel does; word2vec.c's sequential
+    loop differs only when a noise word repeats)."""
     loss, predictions = 0.0, 0
     for pos, centre in enumerate(sentence):
         contexts = window(sentence, pos, window_size, rng)
         if not contexts:
             continue
         mean = inp[contexts].mean(axis=0)
-        grad = np.zeros(inp.shape[1])
-        targets = [(centre, 1.0)] + [(rng.noise(threshold, alias), 0.0) for _ in range(negative)]
-        for target, label in targets:
-            if label == 0.0 and target == centre:
-                continue
-            score = float(mean @ out[target])
-            g = (label - sigmoid(score)) * alpha
-            loss += nll(score, label)
-            grad += g * out[target]
-            out[target] += g * mean
+        targets = [centre] + [rng.noise(threshold, alias) for _ in range(negative)]
+        labels = np.array([1.0] + [0.0] * negative)
+        used = np.array([True] + [t != centre for t in targets[1:]])
+        scores = out[targets] @ mean
+        grads = (labels - 1.0 / (1.0 + np.exp(-scores))) * alpha * used
+        loss += sum(nll(scores[k], labels[k]) for k in range(len(targets)) if used[k])
+        grad = grads @ out[targets]
+        np.add.at(out, targets, np.outer(grads, mean))
         for context in contexts:
             inp[context] += grad
         predictions += 1

