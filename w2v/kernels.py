@@ -189,6 +189,17 @@ def new_scratch(window, negative, dim, longest):
     )
 
 
+@numba.njit(cache=True)
+def _draw_targets(targets, centre, noise, state):
+    """targets[0] = centre, the rest noise words drawn from `noise` (threshold, alias) in order.
+    Returns the state."""
+    targets[0] = centre
+    for k in range(1, targets.shape[0]):
+        state, bits = next_random(state)
+        targets[k] = draw_noise(bits, noise[0], noise[1])
+    return state
+
+
 @numba.njit(cache=True, fastmath=True)
 def skipgram_shared_sentence(weights, noise, scratch, length, window, negative, alpha, state):
     """Skip-gram with negative sampling, negatives shared across each centre word's window.
@@ -214,10 +225,7 @@ def skipgram_shared_sentence(weights, noise, scratch, length, window, negative, 
         if n_contexts == 0:
             continue
         centre = sentence[pos]
-        targets[0] = centre
-        for k in range(1, n_targets):
-            state, bits = next_random(state)
-            targets[k] = draw_noise(bits, noise[0], noise[1])
+        state = _draw_targets(targets, centre, noise, state)
         # Gather the block's rows into small contiguous buffers (they stay in L1).
         # (Row ids are read into locals first: indexing through an array inside the `i` loop
         # stops LLVM from vectorising it, a 3x slowdown.)
@@ -355,10 +363,7 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
         scale = np.float32(1.0 / n_contexts)
         for i in range(dim):
             mean[i] *= scale
-        targets[0] = centre
-        for k in range(1, n_targets):
-            state, bits = next_random(state)
-            targets[k] = draw_noise(bits, noise[0], noise[1])
+        state = _draw_targets(targets, centre, noise, state)
         for k in range(n_targets):
             target = targets[k]
             score = np.float32(0.0)
