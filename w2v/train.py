@@ -33,7 +33,9 @@ def _log(message: str, quiet: bool) -> None:
 def init_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """word2vec.c's initialisation: input vectors uniform in [-0.5/dim, 0.5/dim), output zero."""
     rng = np.random.default_rng(seed)
-    input_vectors = ((rng.random((n_words, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+    input_vectors = rng.random((n_words, dim), dtype=np.float32)
+    input_vectors -= 0.5  # in place: an expression would make three temporary copies of the table
+    input_vectors /= dim
     return input_vectors, np.zeros((n_words, dim), dtype=np.float32)
 
 
