@@ -21,7 +21,8 @@ class Stop(Exception):
     pass
 
 
-def test_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does(family_file, tmp_path):
+@pytest.mark.parametrize("mmap", [False, True])
+def test_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does(family_file, tmp_path, mmap):
     config = w2v.TrainConfig(**SMALL)
     whole = w2v.train(str(family_file), config, quiet=True)
 
@@ -31,7 +32,7 @@ def test_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does(family_fil
 
     with pytest.raises(Stop):
         w2v.train(str(family_file), config, quiet=True, checkpoint=save_then_stop)
-    checkpoint = w2v.load(tmp_path / "m", mmap=False)
+    checkpoint = w2v.load(tmp_path / "m", mmap=mmap)
     assert checkpoint.meta["training"]["epochs_done"] == 1
     assert checkpoint.meta["training"]["complete"] is False
     resumed = w2v.train(str(family_file), quiet=True, resume_from=checkpoint)

@@ -68,9 +68,10 @@ def train(
     Progress and a summary go to stderr unless `quiet`. Returns the Model; nothing is written
     here: `checkpoint(model)`, if given, is called after every epoch but the last, with
     model.meta["training"]["epochs_done"] saying how far it got (the CLI saves it).
-    `resume_from` continues such a checkpoint (loaded with mmap=False): its config and weights
-    are used, its finished epochs skipped; the corpus must give the same vocabulary. With
-    threads=1 a resumed run ends bit for bit where an uninterrupted one would.
+    `resume_from` continues such a checkpoint (from w2v.load; memory-mapped weights are copied,
+    others trained in place): its config and weights are used, its finished epochs skipped;
+    the corpus must give the same vocabulary. With threads=1 a resumed run ends bit for bit
+    where an uninterrupted one would.
     """
     from tqdm import tqdm
 
@@ -123,7 +124,7 @@ def train(
         "training": {"scan_seconds": round(scan_seconds, 3), "complete": False},
     }
     run_epochs(model, encoded, config, quiet=quiet, first_epoch=done["epochs_done"],
-               epoch_losses=list(done["epoch_loss"]), checkpoint=checkpoint, started=started)  # fmt: skip
+               epoch_losses=done["epoch_loss"], checkpoint=checkpoint, started=started)  # fmt: skip
     return model
 
 
@@ -131,8 +132,12 @@ def _resumed(checkpoint: Model, vocab: Vocab) -> Model:
     """A model to continue from `checkpoint`, once the corpus is known to give its vocabulary."""
     if checkpoint.words != vocab.words or not np.array_equal(checkpoint.vocab.counts, vocab.counts):
         raise W2VError("this corpus is not the one the checkpoint was trained on (the vocabulary differs)")
-    return Model(vocab, np.array(checkpoint.input_vectors), np.array(checkpoint.output_vectors),
-                 config=checkpoint.config)  # fmt: skip
+    # Trainable copies only where needed: a checkpoint loaded with mmap=False is used as it is.
+    weights = [
+        np.require(np.asarray(m), np.float32, ["C", "W", "O"])
+        for m in (checkpoint.input_vectors, checkpoint.output_vectors)
+    ]
+    return Model(vocab, *weights, config=checkpoint.config)
 
 
 def run_epochs(
