@@ -133,7 +133,8 @@ def test_unwritable_model_dir_keeps_nothing_half_written(family_file, tmp_path):
     blocker.write_text("not a directory")
     result = run("train", family_file, "--model-dir", blocker / "m", "--min-count", "1", "-q")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: cannot write the model to {blocker / 'm'}:")
+    # Found before reading the corpus: the encoded corpus is kept beside the model while training.
+    assert result.stderr == f"Error: cannot write in {blocker}: not a directory\n"
     assert blocker.read_text() == "not a directory"
 
 
@@ -146,6 +147,8 @@ def test_unwritable_model_dir_keeps_nothing_half_written(family_file, tmp_path):
         ("--epochs", "0"),
         ("--sample", "-1"),
         ("--arch", "glove"),
+        ("--max-vocab-memory", "lots"),
+        ("--max-vocab-memory", "-1G"),
     ],
 )
 def test_invalid_option_values_are_usage_errors(option, value, family_file):
@@ -221,3 +224,27 @@ def test_evaluate_defaults_to_the_bundled_sets(trained_model_dir):
     assert data["analogies"][0]["summary"][-1]["total"] == 19544
     assert [s["name"] for s in data["similarity"]] == [
         "wordsim353.tsv", "EN-WS-353-SIM.txt", "EN-WS-353-REL.txt", "simlex999.txt"]  # fmt: skip
+
+
+def test_max_vocab_memory_sizes(family_file, tmp_path):
+    from w2v.cli import ByteSize
+
+    assert [ByteSize().convert(v, None, None) for v in ("500", "2K", "1.5M", "2G", "2gb", "none")] == [
+        500, 2048, 3 << 19, 2 << 30, 2 << 30, None,
+    ]  # fmt: skip
+    result = run("train", family_file, "--model-dir", tmp_path / "m", "--max-vocab-memory", "100K", "-q")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: max_vocab_memory must be at least 1 MB, got 102400 bytes\n"
+
+
+def test_pruning_is_reported_and_recorded(tmp_path):
+    lines = [" ".join(["common"] * 5 + [f"rare{n}x{k}" for k in range(40)]) for n in range(2000)]
+    corpus = tmp_path / "many_words.txt"
+    corpus.write_text("\n".join(lines) + "\n")
+    result = run("train", corpus, "--model-dir", tmp_path / "m", "--max-vocab-memory", "1M", "--min-count", "1",
+                 "--epochs", "1")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "the word table reached --max-vocab-memory (1 MB) after" in result.stderr
+    assert "words seen fewer than" in result.stderr and "may be missing" in result.stderr
+    pruned = json.loads((tmp_path / "m" / "meta.json").read_text())["corpus"]["pruned"]
+    assert pruned["times"] >= 1 and pruned["words"] > 0 and pruned["tokens"] >= pruned["words"]

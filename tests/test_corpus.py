@@ -7,22 +7,23 @@ import sys
 import numpy as np
 import pytest
 
+from tests.scans import ids_and_line_ends, scan_paths
 from w2v.corpus import MAX_TOKEN_BYTES, _character_boundary, _cut_point, read_chunks, resolve_sources, scan
 from w2v.errors import CorpusError
-
-
-def scan_paths(*paths, tokenizer="simple", lowercase=True):
-    return scan(resolve_sources([str(p) for p in paths]), tokenizer, lowercase)
 
 
 def test_scan_counts_first_seen_ids_and_line_ends(tmp_path):
     path = tmp_path / "c.txt"
     path.write_text("b a b\n\nc a\nb")
-    result = scan_paths(path)
+    result = scan_paths(tmp_path, path)
     assert result.words == [b"b", b"a", b"c"]
     assert result.counts.tolist() == [3, 2, 1]
-    assert result.ids.tolist() == [0, 1, 0, 2, 1, 0]
-    assert result.line_ends.tolist() == [3, 3, 5, 6]  # the empty line ends where it starts
+    assert result.ids.read(0, result.ids.size).tolist() == [0, 1, 0, -1, -1, 2, 1, -1, 0, -1]  # -1: line break
+    ids, line_ends = ids_and_line_ends(result)
+    assert ids.tolist() == [0, 1, 0, 2, 1, 0]
+    assert line_ends.tolist() == [3, 3, 5, 6]  # the empty line ends where it starts
+    assert result.n_lines == 3
+    assert np.load(result.ids.path).tolist() == result.ids.read(0, result.ids.size).tolist()  # a valid .npy
 
 
 def test_a_long_line_with_no_newline_is_read_whole(tmp_path):
@@ -35,9 +36,10 @@ def test_a_long_line_with_no_newline_is_read_whole(tmp_path):
     chunks = list(read_chunks(resolve_sources([str(path)]), chunk_bytes=1 << 16))
     assert len(chunks) > 100
     assert b"".join(chunk for chunk, _, _ in chunks) == path.read_bytes()
-    result = scan_paths(path)
-    assert result.ids.size == 2_000_000
-    assert result.line_ends.tolist() == [2_000_000]
+    result = scan_paths(tmp_path, path)
+    ids, line_ends = ids_and_line_ends(result)
+    assert ids.size == 2_000_000
+    assert line_ends.tolist() == [2_000_000]
     assert sorted(zip(result.words, result.counts.tolist(), strict=True)) == sorted(
         zip(*np.unique(tokens, return_counts=True), strict=True)
     )
@@ -68,7 +70,7 @@ def test_compressed_files_are_detected_by_content(tmp_path, opener, suffix):
         out.write("one two\nthree\n")
     renamed = tmp_path / "no_suffix"  # detection does not rely on the name
     path.rename(renamed)
-    assert scan_paths(renamed).words == [b"one", b"two", b"three"]
+    assert scan_paths(tmp_path, renamed).words == [b"one", b"two", b"three"]
 
 
 def test_directory_reads_its_files_sorted_skipping_hidden(tmp_path):
@@ -77,22 +79,24 @@ def test_directory_reads_its_files_sorted_skipping_hidden(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "c.txt").write_text("third")
     (tmp_path / ".hidden").write_text("secret\n")
-    result = scan_paths(tmp_path)
+    work = tmp_path / ".work"  # hidden: not part of the corpus
+    work.mkdir()
+    result = scan_paths(work, tmp_path)
     assert result.words == [b"first", b"second", b"third"]
-    assert result.line_ends.tolist() == [1, 1, 2, 2, 3]  # a file ends a line; empty lines are harmless
+    assert ids_and_line_ends(result)[1].tolist() == [1, 1, 2, 2, 3]  # a file ends a line; empty lines are harmless
 
 
 def test_each_file_ends_a_line(tmp_path):
     (tmp_path / "a.txt").write_text("one two")
     (tmp_path / "b.txt").write_text("three four")
-    assert scan_paths(tmp_path / "a.txt", tmp_path / "b.txt").line_ends.tolist() == [2, 4]
+    assert ids_and_line_ends(scan_paths(tmp_path, tmp_path / "a.txt", tmp_path / "b.txt"))[1].tolist() == [2, 4]
 
 
-def test_stdin(monkeypatch):
+def test_stdin(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x y\nz x\n")))
-    result = scan(resolve_sources(["-"]), "simple", True)
+    result = scan(resolve_sources(["-"]), "simple", True, tmp_path)
     assert result.words == [b"x", b"y", b"z"]
-    assert result.line_ends.tolist() == [2, 4, 4]
+    assert ids_and_line_ends(result)[1].tolist() == [2, 4, 4]
 
 
 def test_missing_path_and_empty_directory_are_errors(tmp_path):
@@ -107,7 +111,7 @@ def test_truncated_gzip_is_a_clear_error(tmp_path):
     path = tmp_path / "c.gz"
     path.write_bytes(gzip.compress(b"word " * 10_000)[:-20])
     with pytest.raises(CorpusError, match="cannot read"):
-        scan_paths(path)
+        scan_paths(tmp_path, path)
 
 
 def test_word_table_matches_a_dict_across_growth():
@@ -121,10 +125,62 @@ def test_word_table_matches_a_dict_across_growth():
     for _ in range(4):
         tokens = [vocabulary[i] for i in rng.integers(0, len(vocabulary), 20_000)]
         text = b" ".join(tokens[:10_000]) + b"\n\n" + b"\t".join(tokens[10_000:]) + b"\n"
-        ids = np.empty(len(text) // 2 + 1, dtype=np.int32)
-        n_tokens, line_ends = table.index(text, ids)
-        ids = ids[:n_tokens]
+        ids = np.empty(len(text), dtype=np.int32)
+        ids = ids[: table.index(text, ids)]
         expected = [reference.setdefault(token, len(reference)) for token in tokens]
-        assert ids.tolist() == expected
-        assert line_ends.tolist() == [10_000, 10_000, 20_000]
-    assert table.words() == list(reference)
+        assert ids[ids >= 0].tolist() == expected
+        assert np.flatnonzero(ids < 0).tolist() == [10_000, 10_001, 20_002]  # the line breaks
+    assert table.words_at(np.arange(table.n_words)) == list(reference)
+
+
+def _text_with_a_flood_of_rare_words(seed: int = 3) -> tuple[str, list[str]]:
+    """50 common words and 60,000 words seen once; 'phoenix' once at the start and 10 times at the end."""
+    rng = np.random.default_rng(seed)
+    common = [f"common{i}" for i in range(50)]
+    lines = []
+    for n in range(3000):
+        line = [common[j] for j in rng.integers(0, 50, 10)] + [f"once{n}x{k}" for k in range(20)]
+        lines.append(" ".join(line[i] for i in rng.permutation(len(line))))
+    return "phoenix " + "\n".join(lines) + "\n" + "phoenix " * 10 + "\n", common
+
+
+def test_counting_in_bounded_memory_forgets_the_rarest_and_accounts_for_them(tmp_path, monkeypatch):
+    from collections import Counter
+
+    from w2v.corpus import WordTable
+    from w2v.vocab import build_vocab, encode
+
+    text, common = _text_with_a_flood_of_rare_words()
+    path = tmp_path / "flood.txt"
+    path.write_text(text)
+    peak = [0]
+    grow = WordTable._grow
+
+    def watched_grow(self, text_bytes):  # memory is highest just before the table grows
+        peak[0] = max(peak[0], self.memory())
+        grow(self, text_bytes)
+
+    monkeypatch.setattr(WordTable, "_grow", watched_grow)
+    limit = 1 << 20
+    results = []
+    for run in range(2):
+        work = tmp_path / f"work{run}"
+        work.mkdir()
+        scanned = scan_paths(work, path, chunk_bytes=1 << 16, memory_limit=limit)
+        pruning = scanned.pruning
+        assert pruning.times >= 2 and pruning.threshold >= 2
+        assert max(peak[0], scanned.table.memory()) <= limit
+        # Every token is either still counted or was forgotten with its word.
+        assert scanned.counts.sum() + pruning.tokens == scanned.n_tokens == len(text.split())
+        vocab, scan_ids = build_vocab(scanned, min_count=5)
+        results.append((vocab.words, vocab.counts.tolist(), pruning.times, pruning.tokens))
+        counts = Counter(text.split())
+        assert sorted(vocab.words) == sorted(common + ["phoenix"])
+        assert vocab.counts[vocab.index["phoenix"]] == 10  # the first one was forgotten
+        assert all(vocab.counts[vocab.index[w]] == counts[w] for w in common)  # never pruned: exact
+        encoded = encode(scanned, scan_ids)
+        # Tokens written before each pruning were renumbered correctly: the stream is the text's
+        # common words and the last ten phoenixes, in order.
+        expected = [vocab.index[w] for w in text.split()[1:] if w in vocab.index]
+        assert encoded.tokens.read(0, encoded.n_tokens).tolist() == expected
+    assert results[0] == results[1]  # deterministic

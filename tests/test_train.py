@@ -6,7 +6,7 @@ import pytest
 
 import w2v
 from w2v.query import nearest
-from w2v.train import chunk_bounds, init_weights, linear_alphas
+from w2v.train import init_weights, linear_alphas
 
 SMALL = dict(dim=16, min_count=1, sample=0, epochs=3, seed=3)
 
@@ -75,11 +75,3 @@ def test_learning_rate_decays_linearly_over_all_epochs():
     alphas = linear_alphas(config, np.array([0, 50]), epoch=0, n_tokens=100)
     np.testing.assert_allclose(alphas, [0.1, 0.1 - 0.099 * 0.25], rtol=1e-6)
     np.testing.assert_allclose(linear_alphas(config, np.array([100]), epoch=1, n_tokens=100), [0.001], rtol=1e-5)
-
-
-def test_chunks_cover_every_segment_once():
-    starts = np.arange(0, 10_000, 7, dtype=np.int64)
-    bounds = chunk_bounds(starts, 1000)
-    assert bounds[0] == 0 and bounds[-1] == starts.size
-    assert np.all(np.diff(bounds) > 0)
-    assert np.all(np.diff(bounds)[:-1] <= 1000 // 7 + 1)

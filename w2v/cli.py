@@ -27,6 +27,28 @@ model_dir_option = click.option(
 )
 
 
+class ByteSize(click.ParamType):
+    """A size in bytes: 123, 500K, 500M, 2G, 1T (powers of 1024), or "none" for no limit."""
+
+    name = "size"
+    _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+    def convert(self, value, param, ctx):
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B")
+        if text == "NONE":
+            return None
+        unit = text[-1:] if text[-1:] in self._UNITS else ""
+        try:
+            number = float(text[: len(text) - len(unit)])
+        except ValueError:
+            number = -1.0
+        if not 0 <= number < 2**63 / self._UNITS[unit]:
+            self.fail(f"{value!r} is not a size such as 500M or 2G", param, ctx)
+        return int(number * self._UNITS[unit])
+
+
 def vectors_source(command):
     """Options for commands that read vectors: a model directory, or a word2vec/GloVe file."""
     options = [
@@ -130,6 +152,13 @@ def cli():
     help="Keep at most this many words, the most frequent.  [default: no limit]",
 )
 @click.option(
+    "--max-vocab-memory",
+    type=ByteSize(),
+    default=DEFAULTS.max_vocab_memory,
+    help="Memory for counting distinct words (e.g. 500M, 4G, none); past it the rarest words are "
+    "forgotten, as word2vec.c does, and this is reported.  [default: 2G]",
+)
+@click.option(
     "--epochs", type=click.IntRange(min=1), default=DEFAULTS.epochs, show_default=True, help="Passes over the corpus."
 )
 @click.option(
@@ -211,8 +240,10 @@ def train(corpus, model_dir, quiet, checkpoints, resume, **options):
         config = resume_from.config if resume_from else TrainConfig(**options)
         kept = f"; {model_dir} is as it was" if Path(model_dir).exists() else ""
         try:
+            target = Path(model_dir).absolute()  # the encoded corpus is kept beside the model while training
             model = train_model(list(corpus), config, quiet=quiet, resume_from=resume_from,
-                                checkpoint=save_checkpoint if checkpoints else None)  # fmt: skip
+                                checkpoint=save_checkpoint if checkpoints else None, work_dir=str(target.parent),
+                                work_name=target.name)  # fmt: skip
         except KeyboardInterrupt:
             if saved["epochs"]:
                 click.echo(f"\ninterrupted: {model_dir} holds the model after epoch {saved['epochs']} of "

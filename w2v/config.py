@@ -14,6 +14,11 @@ TOKENIZERS = ("simple", "whitespace")
 DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
 MIN_ALPHA_RATIO = 1e-4
 
+# Counting words keeps a table of every distinct word; past this many bytes (about 50M distinct
+# words) the rarest are forgotten, as word2vec.c does past 21M words.
+DEFAULT_VOCAB_MEMORY = 2 << 30
+MIN_VOCAB_MEMORY = 1 << 20
+
 
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
@@ -31,6 +36,7 @@ class TrainConfig:
     sample: float = 1e-3
     min_count: int = 5
     max_vocab: int | None = None
+    max_vocab_memory: int | None = DEFAULT_VOCAB_MEMORY  # bytes for counting words; None: no limit
     epochs: int = 5
     alpha: float | None = None
     min_alpha: float | None = None
@@ -50,6 +56,8 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_vocab is not None and self.max_vocab < 1:
             raise ConfigError(f"max_vocab must be at least 1, got {self.max_vocab}")
+        if self.max_vocab_memory is not None and self.max_vocab_memory < MIN_VOCAB_MEMORY:
+            raise ConfigError(f"max_vocab_memory must be at least 1 MB, got {self.max_vocab_memory} bytes")
         if self.sample < 0:
             raise ConfigError(f"sample must be >= 0 (0 turns subsampling off), got {self.sample}")
         if self.threads < 0:

@@ -7,8 +7,10 @@ with no newline (text8) is read in bounded memory and never truncated. A line br
 end of each file, ends a sentence.
 
 `scan` reads the text once: it tokenises, gives each distinct word an id in order of first
-appearance, and keeps the ids (int32) and the sentence ends. The vocabulary is then chosen
-from the counts (vocab.py) and the ids remapped with numpy: the text is never parsed twice.
+appearance, counts, and writes the ids (int32, with a LINE_BREAK id at each sentence end) to a
+file, so that memory does not grow with the corpus. The word table itself is bounded too: past
+a memory limit the rarest words are forgotten (word2vec.c's ReduceVocab). The vocabulary is then
+chosen from the counts and the id file remapped in place (vocab.py): the text is parsed once.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ import lzma
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import CorpusError
-from .tokenize import NEWLINE, normalize
+from .spool import Spool, save_array
+from .tokenize import normalize
 
 CHUNK_BYTES = 1 << 22  # 4 MiB of raw text per chunk
 MAX_TOKEN_BYTES = 1 << 20  # a "word" longer than 1 MiB (binary garbage) is cut into pieces this long
@@ -157,31 +160,69 @@ def read_chunks(sources: list[Source], chunk_bytes: int = CHUNK_BYTES) -> Iterat
 
 
 @dataclass
-class Scan:
-    """The corpus read once: distinct words with counts, and the text as first-seen ids."""
+class Pruning:
+    """What bounded-memory counting dropped (word2vec.c's ReduceVocab): each time the word table
+    passed its memory limit, the words seen fewer than `threshold` times so far were forgotten,
+    the threshold rising by one each time."""
 
-    words: list[bytes]  # distinct words, in order of first appearance
-    counts: np.ndarray  # int64[n_distinct]
-    ids: np.ndarray  # int32[n_tokens], indexes into words
-    line_ends: np.ndarray  # int64[n_lines]: token offset just past each line's last token
+    times: int = 0
+    threshold: int = 1
+    words: int = 0  # distinct words forgotten (a word may be forgotten more than once)
+    tokens: int = 0  # their occurrences before they were forgotten: left out of training
+    # (offset in the id stream where the next generation of ids begins, file of old id -> new id)
+    generations: list[tuple[int, Path]] = field(default_factory=list)
+
+
+@dataclass
+class Scan:
+    """The corpus read once: distinct words with counts, and the text as a stream of first-seen
+    ids on disk (ids.read(...)), with LINE_BREAK at each line's end and DROPPED for the
+    occurrences of words that pruning forgot."""
+
+    table: WordTable
+    ids: Spool  # int32
+    n_tokens: int
+    n_lines: int  # lines with at least one token
     invalid_bytes: int  # invalid UTF-8 bytes replaced
+    pruning: Pruning
+
+    @property
+    def n_words(self) -> int:
+        return self.table.n_words
+
+    @property
+    def counts(self) -> np.ndarray:
+        """int64[n_words]: occurrences of each word (since it was last forgotten, if pruned)."""
+        return self.table.counts[: self.table.n_words]
+
+    @property
+    def words(self) -> list[bytes]:
+        """Every distinct word, in first-seen order (a Python object each: for small corpora)."""
+        return self.table.words_at(np.arange(self.table.n_words))
 
 
 class WordTable:
-    """Distinct words and their first-seen ids, kept by the numba hash table in kernels.py.
+    """Distinct words, their first-seen ids and counts, kept by the numba hash table in kernels.py.
 
     The arrays grow here, in Python, between calls of the compiled loop, which never allocates:
-    the table is kept at most half full, the byte pool with room for a whole chunk.
+    the table is kept at most half full, the byte pool with room for a whole chunk. `memory()`
+    is what the table keeps resident; `prune` forgets the rarest words to bring it down.
     """
 
     def __init__(self) -> None:
         from . import kernels  # numba is paid for only when a corpus is read
 
         self._kernels = kernels
-        self.table = np.full(1 << 16, -1, dtype=np.int32)
-        self.pool = np.empty(1 << 20, dtype=np.uint8)
-        self.pool_starts = np.zeros((1 << 15) + 1, dtype=np.int64)
+        self.table = np.full(1 << 12, -1, dtype=np.int32)
+        self.pool = np.empty(1 << 16, dtype=np.uint8)
+        self.pool_starts = np.zeros((1 << 11) + 1, dtype=np.int64)
+        self.counts = np.zeros(1 << 11, dtype=np.int64)
         self.n_words = 0
+
+    def memory(self) -> int:
+        """Bytes in use: the hash table, the words' bytes, and 16 bytes per word (offset, count).
+        Room allocated past the end of the arrays is never touched, so it is not resident."""
+        return self.table.nbytes + int(self.pool_starts[self.n_words]) + 16 * self.n_words
 
     def _grow(self, text_bytes: int) -> None:
         """Make room for at least one more word and for `text_bytes` more bytes of words."""
@@ -190,38 +231,72 @@ class WordTable:
             self.pool = _grown(self.pool, used + text_bytes)
         if self.n_words + 1 >= self.pool_starts.size - 1:
             self.pool_starts = _grown(self.pool_starts, self.pool_starts.size + 1)
+            self.counts = _grown(self.counts, self.pool_starts.size - 1)
         if self.n_words + 1 >= self.table.size // 2:
             if self.table.size >= 1 << 31:
-                raise CorpusError("more than 2**30 distinct words; use a smaller corpus")
-            self.table = np.full(2 * self.table.size, -1, dtype=np.int32)
-            self._kernels.rehash(self.table, self.pool, self.pool_starts, self.n_words)
+                raise CorpusError("more than 2**30 distinct words; use --max-vocab-memory")
+            self._rehash(2 * self.table.size)
 
-    def index(self, text: bytes, ids: np.ndarray) -> tuple[int, np.ndarray]:
-        """Write the ids of the tokens of `text` into `ids` (room for len(text) // 2 + 1); return
-        their number and the token counts at each of the text's line breaks."""
+    def _rehash(self, size: int) -> None:
+        self.table = np.full(size, -1, dtype=np.int32)
+        self._kernels.rehash(self.table, self.pool, self.pool_starts, self.n_words)
+
+    def index(self, text: bytes, ids: np.ndarray, memory_limit: int | None = None,
+              prune: Callable[[int], np.ndarray] | None = None) -> int:  # fmt: skip
+        """Write the ids of the tokens of `text` into `ids` (room for len(text)), LINE_BREAK for
+        each line break; count the words. Returns how many ids were written.
+
+        Where growing the table would take it past `memory_limit` bytes, `prune(ids_written)` is
+        called first (it forgets words and remaps the ids written so far in place)."""
         data = np.frombuffer(text, dtype=np.uint8)
-        line_ends = np.empty(text.count(NEWLINE), dtype=np.int64)
-        position = n_tokens = n_lines = 0
+        position = n_ids = 0
         while True:
+            # The table doubles when half full, and is then filled to half again: memory doubles.
+            if (
+                memory_limit is not None
+                and self.n_words + 1 >= self.table.size // 2
+                and 2 * self.memory() > memory_limit
+            ):
+                prune(n_ids)
             self._grow(len(text) - position)
             word_limit = min(self.table.size // 2, self.pool_starts.size - 1)
-            position, tokens, lines, self.n_words = self._kernels.index_tokens(
-                data, position, self.table, self.pool, self.pool_starts, self.n_words, word_limit,
-                ids[n_tokens:], line_ends[n_lines:],
+            position, written, self.n_words = self._kernels.index_tokens(
+                data, position, self.table, self.pool, self.pool_starts, self.counts, self.n_words, word_limit,
+                ids[n_ids:],
             )  # fmt: skip
-            line_ends[n_lines : n_lines + lines] += n_tokens
-            n_tokens += tokens
-            n_lines += lines
+            n_ids += written
             if position >= len(text):
-                return n_tokens, line_ends
+                return n_ids
 
-    def words(self) -> list[bytes]:
-        pool, starts = self.pool.tobytes(), self.pool_starts[: self.n_words + 1].tolist()
-        return [pool[start:end] for start, end in zip(starts[:-1], starts[1:], strict=True)]
+    def prune(self, at_least: int) -> np.ndarray:
+        """Forget the words counted fewer than `at_least` times; the others keep their order.
+        Returns old id -> new id (int32, -1 for the forgotten)."""
+        n = self.n_words
+        keep = self.counts[:n] >= at_least
+        remap = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)
+        lengths = np.diff(self.pool_starts[: n + 1])
+        kept_bytes = self.pool[: self.pool_starts[n]][np.repeat(keep, lengths)]
+        self.n_words = int(keep.sum())
+        self.pool[: kept_bytes.size] = kept_bytes
+        self.pool_starts[1 : self.n_words + 1] = np.cumsum(lengths[keep])
+        self.counts[: self.n_words] = self.counts[:n][keep]
+        self.counts[self.n_words : n] = 0
+        size = self.table.size  # the smallest table that keeps the survivors under half full
+        while size > 1 << 12 and self.n_words + 1 < size // 4:
+            size //= 2
+        self._rehash(size)
+        return remap
+
+    def words_at(self, ids: np.ndarray) -> list[bytes]:
+        """The words with these ids, as bytes."""
+        starts, ends = self.pool_starts[ids].tolist(), self.pool_starts[np.asarray(ids) + 1].tolist()
+        pool = self.pool
+        return [pool[start:end].tobytes() for start, end in zip(starts, ends, strict=True)]
 
 
 def _grown(array: np.ndarray, at_least: int) -> np.ndarray:
-    bigger = np.empty(max(at_least, 2 * array.size), dtype=array.dtype)
+    """A bigger copy of `array` (zeros past the old end)."""
+    bigger = np.zeros(max(at_least, 2 * array.size), dtype=array.dtype)  # calloc: untouched pages cost nothing
     bigger[: array.size] = array
     return bigger
 
@@ -230,46 +305,74 @@ def scan(
     sources: list[Source],
     tokenizer: str,
     lowercase: bool,
+    directory: str | Path,
     progress: Callable[[int], None] | None = None,
     chunk_bytes: int = CHUNK_BYTES,
+    memory_limit: int | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> Scan:
-    """Tokenise every source once; `progress(consumed_bytes)` is called after each chunk.
+    """Tokenise every source once, writing the id stream to DIRECTORY/ids.npy; memory stays
+    bounded by the word table (at most `memory_limit` bytes, pruning as needed) and one chunk.
 
-    The ids go into one buffer sized for the worst case (a token every two bytes): memory that
-    is never written is never touched, so only the real ids take room.
+    `progress(consumed_bytes)` is called after each chunk; `log(message)` when words are pruned.
     """
+    from .kernels import DROPPED, LINE_BREAK
+
+    directory = Path(directory)
     table = WordTable()
-    ids = np.empty(0, dtype=np.int32)
-    counts = np.zeros(0, dtype=np.int64)
-    end_chunks: list[np.ndarray] = []
-    n_tokens = 0
-    invalid = 0
+    spool = Spool(directory / "ids.npy", np.int32)
+    pruning = Pruning()
+    buffer = np.empty(0, dtype=np.int32)
+    n_tokens = n_lines = invalid = 0
+    after_token = False  # whether the last id written was a token (for counting non-empty lines)
+
+    def prune(written: int) -> None:
+        """Forget the rarest words until the table is at most half its limit; remap this chunk's
+        first `written` ids in place (those spooled before keep the old ids: a new generation)."""
+        before, dropped_tokens = table.n_words, 0
+        remap = np.arange(table.n_words, dtype=np.int32)
+        while table.memory() > memory_limit // 2 and table.n_words:
+            pruning.threshold += 1
+            dropped_tokens += int(
+                table.counts[: table.n_words][table.counts[: table.n_words] < pruning.threshold].sum()
+            )
+            step = table.prune(pruning.threshold)
+            remap = np.where(remap >= 0, step[np.maximum(remap, 0)], -1).astype(np.int32)
+        path = directory / f"generation-{len(pruning.generations)}.npy"
+        save_array(path, remap)
+        pruning.generations.append((spool.size, path))
+        chunk = buffer[:written]
+        tokens = chunk >= 0
+        chunk[tokens] = np.where(remap[chunk[tokens]] >= 0, remap[chunk[tokens]], DROPPED)
+        pruning.times += 1
+        pruning.words += before - table.n_words
+        pruning.tokens += dropped_tokens
+        if log is not None:
+            seen = n_tokens + int(np.count_nonzero(chunk != LINE_BREAK))
+            log(f"the word table reached --max-vocab-memory ({memory_limit / 2**20:,.0f} MB) after {seen:,} tokens: "
+                f"forgot {before - table.n_words:,} words seen fewer than {pruning.threshold} times "
+                f"({dropped_tokens:,} occurrences)")  # fmt: skip
+
     for chunk, ends_line, consumed in read_chunks(sources, chunk_bytes):
         text, bad = normalize(chunk, tokenizer, lowercase)
         invalid += bad
-        if ids.size < n_tokens + len(text) // 2 + 1:
-            ids = _grown(ids[:n_tokens], n_tokens + max(len(text), _expected_bytes(sources) - consumed) // 2 + 1)
-        tokens, ends = table.index(text, ids[n_tokens:])
-        counts = _add_counts(counts, ids[n_tokens : n_tokens + tokens], table.n_words)
-        end_chunks.append(n_tokens + ends)
-        n_tokens += tokens
+        if buffer.size < len(text) + 1:
+            buffer = np.empty(len(text) + 1, dtype=np.int32)
+        written = table.index(text, buffer, memory_limit, prune)
         if ends_line:  # the end of a file ends its last line
-            end_chunks.append(np.array([n_tokens], dtype=np.int64))
+            buffer[written] = LINE_BREAK
+            written += 1
+        ids = buffer[:written]
+        breaks = ids == LINE_BREAK
+        n_tokens += written - int(np.count_nonzero(breaks))
+        if written:
+            follows_token = np.empty(written, dtype=bool)
+            follows_token[0] = after_token
+            np.logical_not(breaks[:-1], out=follows_token[1:])
+            n_lines += int(np.count_nonzero(breaks & follows_token))
+            after_token = not breaks[-1]
+        spool.append(ids)
         if progress is not None:
             progress(consumed)
-    ids = ids[:n_tokens]
-    line_ends = np.concatenate(end_chunks) if end_chunks else np.zeros(0, np.int64)
-    return Scan(table.words(), counts, ids, line_ends, invalid)
-
-
-def _add_counts(counts: np.ndarray, ids: np.ndarray, n_words: int) -> np.ndarray:
-    """counts + occurrences of each id, grown to n_words; counted a chunk at a time, as
-    np.bincount makes an int64 copy of its input."""
-    chunk_counts = np.bincount(ids, minlength=n_words)
-    chunk_counts[: counts.size] += counts
-    return chunk_counts
-
-
-def _expected_bytes(sources: list[Source]) -> int:
-    """A guess of the text's size, for sizing buffers: compressed files expand about 4x."""
-    return sum(source.size * (4 if source.compressed else 1) for source in sources)
+    spool.finish()
+    return Scan(table, spool, n_tokens, n_lines, invalid, pruning)

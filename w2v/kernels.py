@@ -21,6 +21,10 @@ SKIPGRAM_SHARED = 0  # skip-gram, negatives drawn once per centre word, shared b
 SKIPGRAM_EXACT = 1  # skip-gram, word2vec.c's per-pair update with fresh negatives per pair
 CBOW = 2  # CBOW, mean of the context input vectors, word2vec.c's update
 
+# In a stream of token ids read from text: the end of a line, and a word that was pruned.
+LINE_BREAK = -1
+DROPPED = -2
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -485,31 +489,28 @@ def _find_slot(table, pool, pool_starts, data, start, end, h):
 
 
 @numba.njit(cache=True)
-def index_tokens(text, start, table, pool, pool_starts, n_words, word_limit, ids, line_ends):
+def index_tokens(text, start, table, pool, pool_starts, counts, n_words, word_limit, ids):
     """Split normalised text into tokens and give each distinct token an id, in order of first
-    appearance, in one pass from byte `start`.
+    appearance, in one pass from byte `start`; count each word's occurrences.
 
     text: uint8[n], tokens separated by ASCII whitespace; b"\n" also ends a line.
     table: int32[capacity], capacity a power of two, -1 for empty slots, word ids otherwise.
     pool: uint8[...], the bytes of word i are pool[pool_starts[i]:pool_starts[i + 1]], with room
-    for n more bytes. pool_starts: int64[> word_limit]; n_words: the words already known.
-    Stops before adding word number `word_limit` (the caller grows the table and calls again
-    from the returned position), so the table never fills.
-    ids: int32[>= n // 2 + 1], out: the id of each token. line_ends: int64[>= lines], out: for
-    each b"\n", the number of tokens before it, counted from ids[0].
-    Returns (position reached, n_tokens, n_line_ends, n_words); the counts include what earlier
-    calls on this text wrote if the caller passes back the same ids/line_ends offsets.
+    for n more bytes. pool_starts: int64[> word_limit]; counts: int64[>= word_limit], added to.
+    n_words: the words already known. Stops before adding word number `word_limit` (the caller
+    grows the table and calls again from the returned position), so the table never fills.
+    ids: int32[>= n - start], out: the id of each token, and LINE_BREAK for each b"\n".
+    Returns (position reached, number of ids written, n_words).
     """
     n = text.shape[0]
-    n_tokens = 0
-    n_lines = 0
+    n_ids = 0
     pos = start
     while pos < n:
         byte = text[pos]
         if byte == 32 or (9 <= byte <= 13):
             if byte == 10:
-                line_ends[n_lines] = n_tokens
-                n_lines += 1
+                ids[n_ids] = LINE_BREAK
+                n_ids += 1
             pos += 1
             continue
         token_start = pos
@@ -522,7 +523,7 @@ def index_tokens(text, start, table, pool, pool_starts, n_words, word_limit, ids
         word = table[slot]
         if word < 0:
             if n_words >= word_limit:
-                return token_start, n_tokens, n_lines, n_words
+                return token_start, n_ids, n_words
             word = n_words
             word_start = pool_starts[word]
             for i in range(token_start, pos):
@@ -530,9 +531,10 @@ def index_tokens(text, start, table, pool, pool_starts, n_words, word_limit, ids
             pool_starts[word + 1] = word_start + pos - token_start
             table[slot] = word
             n_words += 1
-        ids[n_tokens] = word
-        n_tokens += 1
-    return n, n_tokens, n_lines, n_words
+        counts[word] += 1
+        ids[n_ids] = word
+        n_ids += 1
+    return n, n_ids, n_words
 
 
 @numba.njit(cache=True)
@@ -545,21 +547,22 @@ def rehash(table, pool, pool_starts, n_words):
 
 @numba.njit(cache=True)
 def compact_ids(ids, remap, line_ends):
-    """Map first-seen ids to vocabulary ids (remap, -1 for words left out) and drop the left-out
-    tokens, in place; shift line_ends (int64, sorted token offsets) to count kept tokens only.
-    Returns the number of tokens kept (ids[:kept] holds them)."""
+    """Map ids in place through `remap` (-1: drop the token; DROPPED ids are dropped too) and take
+    out the LINE_BREAKs, whose positions among the kept tokens go into line_ends (int64[>= their
+    number]).
+    Returns (tokens kept, line breaks): ids[:kept] holds the kept tokens."""
     kept = 0
-    line = 0
-    n_lines = line_ends.shape[0]
+    n_lines = 0
     for pos in range(ids.shape[0]):
-        while line < n_lines and line_ends[line] <= pos:
-            line_ends[line] = kept
-            line += 1
-        word = remap[ids[pos]]
+        word = ids[pos]
+        if word == LINE_BREAK:
+            line_ends[n_lines] = kept
+            n_lines += 1
+            continue
+        if word < 0:
+            continue
+        word = remap[word]
         if word >= 0:
             ids[kept] = word
             kept += 1
-    while line < n_lines:
-        line_ends[line] = kept
-        line += 1
-    return kept
+    return kept, n_lines

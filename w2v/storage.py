@@ -24,6 +24,7 @@ import numpy as np
 from .config import TrainConfig
 from .errors import ModelFormatError, W2VError
 from .model import Model
+from .spool import remove_abandoned
 from .vocab import Vocab
 
 FORMAT_VERSION = 1
@@ -68,21 +69,6 @@ def _replace_directory(new: Path, target: Path) -> None:
     shutil.rmtree(old)
 
 
-def _remove_abandoned(target: Path) -> None:
-    """Delete temporary directories that saves of `target` left behind when their process was
-    killed (named .NAME.tmp-PID-...; only those whose process is gone)."""
-    for leftover in target.parent.glob(f".{target.name}.tmp-*"):
-        pid = leftover.name[len(f".{target.name}.tmp-") :].split("-", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(leftover, ignore_errors=True)
-        except PermissionError:
-            pass  # another user's live process
-
-
 def save_model(model: Model, path: str | Path) -> Path:
     """Write `model` to the directory `path`, replacing an existing model there atomically."""
     from . import __version__
@@ -98,7 +84,7 @@ def save_model(model: Model, path: str | Path) -> Path:
     }
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(target)
+        remove_abandoned(target.parent, f".{target.name}.tmp-")
         temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
         temporary.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a model is an ordinary directory
     except OSError as error:

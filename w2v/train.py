@@ -1,7 +1,8 @@
 """Training: weights, the epoch and chunk loop, the learning-rate schedule and the progress bar.
 
-Python owns the loop; each chunk of about CHUNK_TOKENS tokens is one call of the parallel numba
-kernel (kernels.train_segments), and the progress bar is updated between calls.
+Python owns the loop; each chunk of about vocab.CHUNK_TOKENS tokens is read from the encoded corpus
+on disk and trained by one call of the parallel numba kernel (kernels.train_segments); the progress
+bar is updated between calls.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from .corpus import resolve_sources, scan
 from .errors import W2VError
 from .model import Model
 from .sampling import keep_probabilities, noise_distribution
+from .spool import scratch_directory
 from .vocab import EncodedCorpus, Vocab, build_vocab, encode
 
-CHUNK_TOKENS = 1 << 20
 BLOCKS_PER_THREAD = 8
 _SEED_MIX = 0x9E3779B97F4A7C15
 
@@ -39,13 +40,16 @@ def init_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndar
     return input_vectors, np.zeros((n_words, dim), dtype=np.float32)
 
 
-def chunk_bounds(segment_starts: np.ndarray, chunk_tokens: int) -> np.ndarray:
-    """Indices that cut the segments into runs of about `chunk_tokens` tokens: int64[n_chunks + 1]."""
-    if segment_starts.size == 0:
-        return np.zeros(1, dtype=np.int64)
-    marks = np.arange(0, int(segment_starts[-1]) + 1, chunk_tokens)
-    cuts = np.unique(np.searchsorted(segment_starts, marks, side="left"))
-    return np.append(cuts, segment_starts.size).astype(np.int64)
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _estimate(tokens_done: int, seconds: float, total_tokens: int) -> str:
+    """The expected training time, from the speed of the first chunk."""
+    speed = tokens_done / max(seconds, 1e-9)
+    left = round(total_tokens / speed)
+    length = f"{left // 3600} h {left % 3600 // 60:02d} min" if left >= 3600 else f"{left // 60} min {left % 60:02d} s"
+    return f"estimated training time: {length} at {speed:,.0f} words/s (measured on the first {tokens_done:,} tokens)"
 
 
 def linear_alphas(config: TrainConfig, positions: np.ndarray, epoch: int, n_tokens: int) -> np.ndarray:
@@ -62,6 +66,8 @@ def train(
     quiet: bool = False,
     checkpoint: Callable[[Model], None] | None = None,
     resume_from: Model | None = None,
+    work_dir: str | None = None,
+    work_name: str = "w2v",
 ) -> Model:
     """Train word vectors on `corpus` (paths: files, directories, compressed files or "-").
 
@@ -72,9 +78,9 @@ def train(
     others trained in place): its config and weights are used, its finished epochs skipped;
     the corpus must give the same vocabulary. With threads=1 a resumed run ends bit for bit
     where an uninterrupted one would.
+    The encoded corpus is kept on disk while training, in a directory made in `work_dir` (default:
+    the system's temporary folder) and named after `work_name`, removed at the end.
     """
-    from tqdm import tqdm
-
     if resume_from is not None:
         if resume_from.config is None or "epochs_done" not in resume_from.meta.get("training", {}):
             raise W2VError("that model has no checkpoint to resume (it was imported or made by an older w2v)")
@@ -85,47 +91,68 @@ def train(
             )
     paths = [corpus] if isinstance(corpus, str) else list(corpus)
     sources = resolve_sources(paths)
+    with scratch_directory(work_dir, work_name) as scratch:
+        started = time.perf_counter()
+        encoded, vocab, corpus_stats = _read_corpus(sources, paths, config, scratch, quiet)
+        if resume_from is None:
+            model = Model(vocab, *init_weights(len(vocab), config.dim, config.seed), config=config)
+            done = {"epochs_done": 0, "epoch_loss": []}
+        else:
+            model = _resumed(resume_from, vocab)
+            done = resume_from.meta["training"]
+        model.meta = {
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "corpus": corpus_stats,
+            "training": {"scan_seconds": corpus_stats.pop("seconds"), "complete": False},
+        }
+        run_epochs(model, encoded, config, quiet=quiet, first_epoch=done["epochs_done"],
+                   epoch_losses=done["epoch_loss"], checkpoint=checkpoint, started=started)  # fmt: skip
+    return model
+
+
+def _read_corpus(sources, paths: list[str], config: TrainConfig, scratch, quiet: bool):
+    """Read, count and encode the corpus into `scratch`: (EncodedCorpus, Vocab, statistics)."""
+    from tqdm import tqdm
+
     started = time.perf_counter()
     total_bytes = sum(source.size for source in sources)
     with tqdm(total=total_bytes or None, unit="B", unit_scale=True, desc="reading", disable=quiet, delay=0.5,
               file=sys.stderr, leave=False) as bar:  # fmt: skip
-        scanned = scan(sources, config.tokenizer, config.lowercases, lambda done: bar.update(done - bar.n))
+        scanned = scan(sources, config.tokenizer, config.lowercases, scratch,
+                       lambda done: bar.update(done - bar.n), memory_limit=config.max_vocab_memory,
+                       log=lambda message: bar.write(message, file=sys.stderr) if not quiet else None)  # fmt: skip
     name = paths[0] if len(paths) == 1 else f"{len(sources)} files"
-    vocab = build_vocab(scanned, config.min_count, config.max_vocab, source="the corpus" if name == "-" else name)
-    encoded = encode(scanned, vocab)
-    corpus_stats = {
+    vocab, scan_ids = build_vocab(scanned, config.min_count, config.max_vocab,
+                                  source="the corpus" if name == "-" else name)  # fmt: skip
+    pruning = scanned.pruning
+    stats = {
         "sources": [source.name for source in sources],
-        "tokens": int(scanned.ids.size),
-        "lines": int(np.count_nonzero(np.diff(np.concatenate(([0], scanned.line_ends))))),
-        "distinct_words": len(scanned.words),
-        "training_tokens": int(encoded.tokens.size),
+        "tokens": scanned.n_tokens,
+        "lines": scanned.n_lines,
+        "distinct_words": scanned.n_words + pruning.words,
         "invalid_utf8_bytes": scanned.invalid_bytes,
     }
+    if pruning.times:
+        stats["pruned"] = {"times": pruning.times, "below_count": pruning.threshold, "words": pruning.words,
+                           "tokens": pruning.tokens}  # fmt: skip
+    encoded = encode(scanned, scan_ids)
     del scanned
-    scan_seconds = time.perf_counter() - started
-    lines = corpus_stats["lines"]
+    stats["training_tokens"] = encoded.n_tokens
+    stats["seconds"] = round(time.perf_counter() - started, 3)
+    lines = stats["lines"]
     _log(
-        f"read {corpus_stats['tokens']:,} tokens in {lines:,} line{'' if lines == 1 else 's'} "
-        f"({scan_seconds:.1f} s); vocabulary: {len(vocab):,} words of {corpus_stats['distinct_words']:,} "
-        f"with count >= {config.min_count}",
+        f"read {stats['tokens']:,} tokens in {_plural(lines, 'line')} ({stats['seconds']:.1f} s); "
+        f"vocabulary: {len(vocab):,} words of {stats['distinct_words']:,} with count >= {config.min_count}",
         quiet,
     )
-    if corpus_stats["invalid_utf8_bytes"]:
-        _log(f"replaced {corpus_stats['invalid_utf8_bytes']:,} invalid UTF-8 bytes with U+FFFD", quiet)
-    if resume_from is None:
-        model = Model(vocab, *init_weights(len(vocab), config.dim, config.seed), config=config)
-        done = {"epochs_done": 0, "epoch_loss": []}
-    else:
-        model = _resumed(resume_from, vocab)
-        done = resume_from.meta["training"]
-    model.meta = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "corpus": corpus_stats,
-        "training": {"scan_seconds": round(scan_seconds, 3), "complete": False},
-    }
-    run_epochs(model, encoded, config, quiet=quiet, first_epoch=done["epochs_done"],
-               epoch_losses=done["epoch_loss"], checkpoint=checkpoint, started=started)  # fmt: skip
-    return model
+    if pruning.times:
+        _log(f"the word table was pruned {_plural(pruning.times, 'time')} to stay under "
+             f"--max-vocab-memory: {pruning.words:,} words seen fewer than {pruning.threshold} times were "
+             f"forgotten with their {pruning.tokens:,} occurrences; words near --min-count may be missing "
+             "or under-counted", quiet)  # fmt: skip
+    if stats["invalid_utf8_bytes"]:
+        _log(f"replaced {stats['invalid_utf8_bytes']:,} invalid UTF-8 bytes with U+FFFD", quiet)
+    return encoded, vocab, stats
 
 
 def _resumed(checkpoint: Model, vocab: Vocab) -> Model:
@@ -171,17 +198,15 @@ def run_epochs(
     keep = keep_probabilities(vocab.counts, config.sample)
     noise = kernels.build_alias_table(noise_distribution(vocab.counts))
     weights = (model.input_vectors, model.output_vectors)
-    tokens = np.ascontiguousarray(encoded.tokens, dtype=np.int32)
-    starts, ends = encoded.segment_starts, encoded.segment_ends
-    n_tokens = tokens.size
-    bounds = chunk_bounds(starts, CHUNK_TOKENS)
-    chunk_positions = np.append(starts[bounds[:-1]], n_tokens) if starts.size else np.array([0, n_tokens])
+    n_tokens = encoded.n_tokens
+    buffer = np.empty(max(1, encoded.longest_chunk), dtype=np.int32)  # one chunk of the corpus at a time
     epoch_losses = list(epoch_losses or [])
     loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
     # Load (or, the first time, compile) the kernel on an empty run, so that the timing below is
     # training alone and a compilation is reported once.
     loading = time.perf_counter()
-    kernels.train_segments(weights, noise, tokens, starts[:0], ends[:0], np.zeros(0, np.float32), keep, method,
+    nothing = np.zeros(0, np.int64)
+    kernels.train_segments(weights, noise, buffer[:0], nothing, nothing, np.zeros(0, np.float32), keep, method,
                            config.window, config.negative, np.uint64(0), 0, 1)  # fmt: skip
     if kernels.train_segments.stats.cache_misses:
         _log(f"compiled the training kernels in {time.perf_counter() - loading:.1f} s (once: numba caches them)", quiet)
@@ -191,28 +216,31 @@ def run_epochs(
                     loss_unit=loss_unit)  # fmt: skip
     saving = 0.0
     epochs = config.epochs - first_epoch
-    weight_mb = 2 * model.input_vectors.nbytes / 2**20
-    _log(f"training {n_tokens:,} tokens x {epochs} epochs on {threads} threads; memory: weights {weight_mb:,.0f} MB "
-         f"+ corpus {tokens.nbytes / 2**20:,.0f} MB (the bar's ETA follows the measured speed)", quiet)  # fmt: skip
+    weights_mb = 2 * model.input_vectors.nbytes / 2**20
+    disk_mb = (encoded.tokens.size * 4 + encoded.segments.size * 8) / 2**20
+    _log(f"training {n_tokens:,} tokens x {_plural(epochs, 'epoch')} on {_plural(threads, 'thread')}; memory: "
+         f"weights {weights_mb:,.0f} MB + a chunk of the corpus {buffer.nbytes / 2**20:,.0f} MB "
+         f"(corpus: {disk_mb:,.0f} MB on disk)", quiet)  # fmt: skip
     with tqdm(total=epochs * n_tokens, unit="tok", unit_scale=True, disable=quiet, file=sys.stderr,
               dynamic_ncols=True, smoothing=0.1) as bar:  # fmt: skip
         for epoch in range(first_epoch, config.epochs):
             seed = (config.seed * _SEED_MIX + epoch + 1) % 2**64
             epoch_loss, epoch_count = 0.0, 0
             bar.set_description(f"epoch {epoch + 1}/{config.epochs}")
-            for c in range(bounds.size - 1):
-                first, last = int(bounds[c]), int(bounds[c + 1])
-                alphas = linear_alphas(config, starts[first:last], epoch, n_tokens)
+            for c in range(encoded.n_chunks):
+                tokens, starts, ends, offset = encoded.chunk(c, buffer)
+                alphas = linear_alphas(config, starts + offset, epoch, n_tokens)
                 loss, count = kernels.train_segments(
-                    weights, noise, tokens, starts[first:last], ends[first:last], alphas, keep,
-                    method, config.window, config.negative, np.uint64(seed), first, threads * BLOCKS_PER_THREAD,
+                    weights, noise, tokens, starts, ends, alphas, keep, method, config.window, config.negative,
+                    np.uint64(seed), int(encoded.chunk_bounds[c]), threads * BLOCKS_PER_THREAD,
                 )  # fmt: skip
                 epoch_loss += loss
                 epoch_count += count
-                bar.update(int(chunk_positions[c + 1] - chunk_positions[c]))
-                if alphas.size:
-                    bar.set_postfix(lr=f"{alphas[-1]:.5f}", loss=f"{epoch_loss / max(1, epoch_count):.4f}",
-                                    refresh=False)  # fmt: skip
+                done = int(encoded.chunk_positions[c + 1] - encoded.chunk_positions[c])
+                bar.update(done)
+                bar.set_postfix(lr=f"{alphas[-1]:.5f}", loss=f"{epoch_loss / max(1, epoch_count):.4f}", refresh=False)
+                if epoch == first_epoch and c == 0 and encoded.n_chunks > 1 and not quiet:
+                    bar.write(_estimate(done, time.perf_counter() - training_started, epochs * n_tokens), sys.stderr)
             epoch_losses.append(epoch_loss / max(1, epoch_count))
             training.update(epochs_done=epoch + 1, epoch_loss=epoch_losses, complete=epoch + 1 == config.epochs)
             if checkpoint is not None and epoch + 1 < config.epochs:
@@ -222,8 +250,6 @@ def run_epochs(
     seconds = time.perf_counter() - training_started - saving
     training.update(train_seconds=round(seconds, 3), words_per_second=round(epochs * n_tokens / max(seconds, 1e-9)),
                     checkpoint_seconds=round(saving, 3))  # fmt: skip
-    _log(
-        f"trained {epochs} epochs in {seconds:.1f} s ({epochs * n_tokens / max(seconds, 1e-9):,.0f} words/s, "
-        f"{threads} threads); mean loss {loss_unit} by epoch: {', '.join(f'{x:.4f}' for x in epoch_losses)}",
-        quiet,
-    )
+    losses = ", ".join(f"{x:.4f}" for x in epoch_losses)
+    _log(f"trained {_plural(epochs, 'epoch')} in {seconds:.1f} s ({epochs * n_tokens / max(seconds, 1e-9):,.0f} "
+         f"words/s, {threads} threads); mean loss {loss_unit} by epoch: {losses}", quiet)  # fmt: skip

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from .corpus import Scan
 from .errors import EmptyVocabularyError, UnknownWordError
+from .spool import Spool, save_array
 
 # A line longer than this many in-vocabulary tokens is split into pieces for scheduling across
 # threads; windows do not reach across a split (word2vec.c splits every 1,000 words).
 MAX_SEGMENT = 10_000
+CHUNK_TOKENS = 1 << 20  # training reads the corpus in chunks of about this many tokens
 
 
 @dataclass
@@ -61,49 +64,160 @@ def unknown_word_message(word: str, words: list[str], limit: int = 100_000) -> s
     return f"{word!r} is not in the vocabulary{hint}"
 
 
-def build_vocab(scan: Scan, min_count: int, max_vocab: int | None = None, source: str = "the corpus") -> Vocab:
-    """Keep the words occurring at least `min_count` times (then the `max_vocab` most frequent)."""
-    kept = np.flatnonzero(scan.counts >= min_count)
+def build_vocab(
+    scan: Scan, min_count: int, max_vocab: int | None = None, source: str = "the corpus"
+) -> tuple[Vocab, np.ndarray]:
+    """Keep the words occurring at least `min_count` times (then the `max_vocab` most frequent).
+
+    Returns the vocabulary and the scan's id of each of its words (for `encode`). Only the kept
+    words become Python strings: a corpus with 50M distinct words costs memory for the kept ones.
+    """
+    counts = scan.counts
+    kept = np.flatnonzero(counts >= min_count)
     if kept.size == 0:
-        if scan.counts.size == 0:
+        if counts.size == 0:
             raise EmptyVocabularyError(f"{source} has no words")
         raise EmptyVocabularyError(
             f"no word in {source} occurs {min_count} times (the most frequent occurs "
-            f"{int(scan.counts.max())}); try --min-count 1"
+            f"{int(counts.max())}); try --min-count 1"
         )
-    order = sorted(kept.tolist(), key=lambda i: (-scan.counts[i], scan.words[i]))
+    words = scan.table.words_at(kept)
+    kept_counts = counts[kept].tolist()
+    order = sorted(range(kept.size), key=lambda k: (-kept_counts[k], words[k]))
     if max_vocab is not None:
         order = order[:max_vocab]
-    words = [scan.words[i].decode("utf-8") for i in order]
-    return Vocab(words, scan.counts[order].astype(np.int64))
+    vocab = Vocab([words[k].decode("utf-8") for k in order], counts[kept[order]].astype(np.int64))
+    return vocab, kept[order].astype(np.int64)
 
 
 @dataclass
 class EncodedCorpus:
-    """The corpus as vocabulary ids, out-of-vocabulary words removed, cut into segments."""
+    """The corpus as vocabulary ids on disk, out-of-vocabulary words removed, cut into segments
+    (runs of >= 2 tokens within a line) and the segments grouped into training chunks."""
 
-    tokens: np.ndarray  # int32[n_tokens]
-    segment_starts: np.ndarray  # int64[n_segments], each segment a run of >= 2 tokens
-    segment_ends: np.ndarray  # int64[n_segments]
-    n_lines: int
+    tokens: Spool  # int32[n_tokens]
+    segments: Spool  # int64[2 * n_segments]: (start, end) token offsets of each segment
+    chunk_bounds: np.ndarray  # int64[n_chunks + 1]: the segments of chunk c are [bounds[c], bounds[c + 1])
+    chunk_positions: np.ndarray  # int64[n_chunks + 1]: token offset where each chunk starts, then n_tokens
+    longest_chunk: int  # tokens from the first segment's start to the last one's end, at most
+    n_lines: int  # lines with at least one token in the vocabulary
+
+    @property
+    def n_tokens(self) -> int:
+        return self.tokens.size
+
+    @property
+    def n_chunks(self) -> int:
+        return self.chunk_bounds.size - 1
+
+    def chunk(self, c: int, buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Chunk c read from disk: (tokens in `buffer`, segment starts and ends relative to them,
+        the token offset of tokens[0])."""
+        pairs = self.segments.read(2 * int(self.chunk_bounds[c]), 2 * int(self.chunk_bounds[c + 1]))
+        starts, ends = pairs[0::2], pairs[1::2]
+        offset = int(starts[0])
+        tokens = self.tokens.read(offset, int(ends[-1]), buffer)
+        return tokens, starts - offset, ends - offset, offset
 
 
-def encode(scan: Scan, vocab: Vocab) -> EncodedCorpus:
-    """Map the scan's first-seen ids to vocabulary ids, drop the rest, and segment the lines.
+def encode(
+    scan: Scan, scan_ids: np.ndarray, chunk_tokens: int = CHUNK_TOKENS, max_segment: int = MAX_SEGMENT,
+    block: int = 1 << 22,
+) -> EncodedCorpus:  # fmt: skip
+    """Map the scan's first-seen ids to vocabulary ids (scan_ids[i] is the scan's id of word i),
+    drop the rest, and cut the lines into segments, `block` ids at a time.
 
-    Works in place on scan.ids (no copy of the corpus is made); the scan cannot be encoded twice.
+    Works in place on the scan's id file, which becomes the tokens file: the scan is used up.
     """
     from . import kernels  # numba only when a corpus is encoded, never for queries
 
-    position = {word.encode("utf-8"): i for i, word in enumerate(vocab.words)}
-    remap = np.fromiter((position.get(word, -1) for word in scan.words), dtype=np.int32, count=len(scan.words))
-    del position
-    line_ends = scan.line_ends.copy()
-    kept = kernels.compact_ids(scan.ids, remap, line_ends)  # in place: the scan's ids are used up
-    tokens = scan.ids[:kept]
-    line_starts = np.concatenate(([0], line_ends[:-1]))
-    starts, ends = split_segments(line_starts, line_ends, MAX_SEGMENT)
-    return EncodedCorpus(tokens, starts, ends, n_lines=int(np.count_nonzero(line_ends > line_starts)))
+    final = np.full(scan.n_words, -1, dtype=np.int32)
+    final[scan_ids] = np.arange(scan_ids.size, dtype=np.int32)
+    ids = scan.ids
+    segmenter = _Segmenter(Spool(ids.path.with_name("segments.npy"), np.int64), max_segment, chunk_tokens)
+    buffer = np.empty(max(1, min(block, ids.size)), dtype=np.int32)
+    line_ends = np.empty(buffer.size, dtype=np.int64)
+    kept_total = begin = 0
+    for end, remap in _generation_maps(scan.pruning.generations, final, ids.size):
+        for first in range(begin, end, block):
+            chunk = ids.read(first, min(first + block, end), buffer)
+            kept, n_breaks = kernels.compact_ids(chunk, remap, line_ends)
+            ids.write_at(kept_total, chunk[:kept])
+            segmenter.add(line_ends[:n_breaks] + kept_total, kept_total + kept)
+            kept_total += kept
+        begin = end
+    ids.truncate(kept_total)
+    ids.finish()
+    return segmenter.finish(ids, kept_total)
+
+
+def _generation_maps(generations: list[tuple[int, Path]], final: np.ndarray, n_ids: int):
+    """Yield (end offset, scan id -> vocabulary id) for each generation of ids in the stream.
+
+    Each pruning renumbered the words (saved as old id -> new id); composed here from the last
+    generation back to the first, one map in memory at a time, then read again in stream order.
+    """
+    current = final
+    for _, path in reversed(generations):
+        step = np.load(path)
+        current = np.where(step >= 0, current[np.maximum(step, 0)], -1).astype(np.int32)
+        save_array(path, current)
+    for offset, path in generations:
+        yield offset, np.load(path)
+    yield n_ids, final
+
+
+class _Segmenter:
+    """Cuts lines, as their ends arrive, into segments of at most `max_length` tokens (the same
+    pieces as split_segments on whole lines: a long line's pieces are written as soon as they are
+    complete) and groups segments into chunks of about `chunk_tokens` tokens."""
+
+    def __init__(self, spool: Spool, max_length: int, chunk_tokens: int) -> None:
+        self.spool, self.max_length, self.chunk_tokens = spool, max_length, chunk_tokens
+        self.line_origin = 0  # where the current line began
+        self.line_start = 0  # where the part of it not yet cut into segments begins
+        self.n_lines = self.n_segments = self.last_end = self.longest = 0
+        self.next_mark = 0
+        self.bounds: list[int] = []
+        self.positions: list[int] = []
+
+    def add(self, line_ends: np.ndarray, written: int) -> None:
+        """Lines ending at `line_ends` (token offsets), and `written` tokens so far in all."""
+        if line_ends.size:
+            origins = np.concatenate(([self.line_origin], line_ends[:-1]))
+            self.n_lines += int(np.count_nonzero(line_ends > origins))
+            starts = np.concatenate(([self.line_start], line_ends[:-1]))
+            self._emit(*split_segments(starts, line_ends, self.max_length))
+            self.line_origin = self.line_start = int(line_ends[-1])
+        complete = (written - self.line_start) // self.max_length
+        if complete:
+            starts = self.line_start + self.max_length * np.arange(complete, dtype=np.int64)
+            self._emit(starts, starts + self.max_length)
+            self.line_start += complete * self.max_length
+
+    def _emit(self, starts: np.ndarray, ends: np.ndarray) -> None:
+        if not starts.size:
+            return
+        while (i := int(np.searchsorted(starts, self.next_mark, side="left"))) < starts.size:
+            if self.positions:  # segment i begins a new chunk: the previous one ends before it
+                self.longest = max(self.longest, (int(ends[i - 1]) if i else self.last_end) - self.positions[-1])
+            self.bounds.append(self.n_segments + i)
+            self.positions.append(int(starts[i]))
+            self.next_mark = (int(starts[i]) // self.chunk_tokens + 1) * self.chunk_tokens
+        self.spool.append(np.column_stack((starts, ends)).ravel())
+        self.n_segments += starts.size
+        self.last_end = int(ends[-1])
+
+    def finish(self, tokens: Spool, n_tokens: int) -> EncodedCorpus:
+        if n_tokens > self.line_start:  # a stream that does not end with a line break
+            self.add(np.array([n_tokens], dtype=np.int64), n_tokens)
+        if self.positions:
+            self.longest = max(self.longest, self.last_end - self.positions[-1])
+        self.spool.finish()
+        return EncodedCorpus(
+            tokens, self.spool, np.array(self.bounds + [self.n_segments], dtype=np.int64),
+            np.array(self.positions + [n_tokens], dtype=np.int64), self.longest, self.n_lines,
+        )  # fmt: skip
 
 
 def split_segments(starts: np.ndarray, ends: np.ndarray, max_length: int) -> tuple[np.ndarray, np.ndarray]:
