@@ -133,15 +133,18 @@ def count_tokens(corpus: Path) -> int:
     """The corpus's tokens as w2v reads them: the numerator of words/s for every tool."""
     from w2v.corpus import resolve_sources, scan
 
-    return int(scan(resolve_sources([str(corpus)]), "simple", True).ids.size)
+    with tempfile.TemporaryDirectory(prefix="w2v-count-") as directory:
+        return scan(resolve_sources([str(corpus)]), "simple", True, directory).n_tokens
 
 
-def run_w2v(corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = False, seed: int = 1) -> Run:
+def run_w2v(
+    corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = False, seed: int = 1, threads: int = THREADS
+) -> Run:
     """One w2v run; repeated runs take seeds 1, 2, 3... so that they are independent samples (with
     the same seed, two runs differ only by thread races: WS-353 within 0.005, not a spread)."""
     model_dir = work / "w2v-model"
     command = [str(BIN / "w2v"), "train", str(corpus), "--model-dir", str(model_dir), "--arch", arch,
-               "--threads", str(THREADS), "--epochs", str(EPOCHS), "--seed", str(seed), "--quiet"]  # fmt: skip
+               "--threads", str(threads), "--epochs", str(EPOCHS), "--seed", str(seed), "--quiet"]  # fmt: skip
     command += ["--exact"] if exact else []
     wall, rss, _, _ = measure(command)
     model = load_model(model_dir)
@@ -149,7 +152,7 @@ def run_w2v(corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = Fal
     tokens[str(corpus)] = meta["corpus"]["tokens"]
     train = meta["training"]["train_seconds"]
     setup = meta["training"]["setup_seconds"]
-    tool = "w2v --exact" if exact else "w2v"
+    tool = "w2v --exact" if exact else "w2v" if threads == THREADS else f"w2v {threads} thread"
     return Run(tool, arch, corpus.name, form_of(corpus), train, wall, setup,
                tokens[str(corpus)] * EPOCHS / train, rss, **scores(model))  # fmt: skip
 
@@ -217,6 +220,10 @@ def ratios(rows: list[dict]) -> str:
     for r in rows:
         if r["tool"] != "w2v":
             continue
+        for single in rows:
+            if single["tool"] == "w2v 1 thread" and (single["arch"], single["corpus"]) == (r["arch"], r["corpus"]):
+                lines.append(f"{r['arch']:<9} {r['form']:<10} w2v {THREADS} threads / 1 thread    "
+                             f"words/s x{r['words_per_s'] / single['words_per_s']:.2f}")  # fmt: skip
         for peer in rows:
             same = (peer["arch"], peer["corpus"]) == (r["arch"], r["corpus"])
             if peer["tool"] in ("gensim corpus_file", "word2vec.c") and same:
@@ -237,6 +244,12 @@ def main() -> None:
     parser.add_argument("--arch", action="append", choices=("skipgram", "cbow"), help="default: both")
     parser.add_argument("--runs", type=int, default=3, help="w2v runs per setting (default 3)")
     parser.add_argument("--exact-runs", type=int, default=1, help="w2v --exact (skip-gram) runs (default 1)")
+    parser.add_argument(
+        "--scaling-runs",
+        type=int,
+        default=3,
+        help="w2v skip-gram runs with 1 thread on the first corpus, for the scaling ratio (default 3)",
+    )
     parser.add_argument("--peers", action="store_true", help="re-run gensim and word2vec.c (else use stored results)")
     parser.add_argument("--peer-runs", type=int, default=1, help="runs per peer setting with --peers (default 1)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
@@ -264,6 +277,11 @@ def main() -> None:
                 for i in range(args.runs):
                     runs.append(run_w2v(corpus, arch, work, tokens, seed=i + 1))
                     print(f"w2v {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
+                    if (
+                        arch == "skipgram" and corpus == corpora[0] and i < args.scaling_runs
+                    ):  # 1 and 2 threads alternate
+                        runs.append(run_w2v(corpus, arch, work, tokens, seed=i + 1, threads=1))
+                        print(f"w2v 1 thread {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
                 for i in range(args.exact_runs if arch == "skipgram" else 0):
                     runs.append(run_w2v(corpus, arch, work, tokens, exact=True, seed=i + 1))
                     print(f"w2v --exact {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)

@@ -252,4 +252,4 @@ def run_epochs(
                     checkpoint_seconds=round(saving, 3))  # fmt: skip
     losses = ", ".join(f"{x:.4f}" for x in epoch_losses)
     _log(f"trained {_plural(epochs, 'epoch')} in {seconds:.1f} s ({epochs * n_tokens / max(seconds, 1e-9):,.0f} "
-         f"words/s, {threads} threads); mean loss {loss_unit} by epoch: {losses}", quiet)  # fmt: skip
+         f"words/s, {_plural(threads, 'thread')}); mean loss {loss_unit} by epoch: {losses}", quiet)  # fmt: skip
