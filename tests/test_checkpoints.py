@@ -105,3 +105,32 @@ def test_sigkill_mid_training_leaves_the_last_checkpoint_and_resume_finishes(tmp
     meta = json.loads((model_dir / "meta.json").read_text())
     assert meta["training"]["complete"] is True
     assert len(meta["training"]["epoch_loss"]) == 30
+
+
+def test_sigkill_mid_save_keeps_the_previous_checkpoint_and_resume_cleans_up(family_file, tmp_path):
+    model_dir = tmp_path / "m"
+    options = ["train", str(family_file), "--model-dir", str(model_dir), "--epochs", "4", "--min-count", "1",
+               "--dim", "16", "--threads", "1", "--quiet"]  # fmt: skip
+    # The second checkpoint's save is killed between writing its two weight files.
+    killer = (
+        "import os, signal, sys\n"
+        "from w2v import storage\n"
+        "from w2v.cli import cli\n"
+        "calls, save = [0], storage.np.save\n"
+        "def dying_save(*args, **kwargs):\n"
+        "    calls[0] += 1\n"
+        "    if calls[0] == 4:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    save(*args, **kwargs)\n"
+        "storage.np.save = dying_save\n"
+        f"cli({options!r})\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", killer], capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    checkpoint = w2v.load(model_dir)
+    assert checkpoint.meta["training"]["epochs_done"] == 1  # the previous good one, whole
+    assert {p.name for p in tmp_path.iterdir() if p.name.startswith(".m.tmp-")}  # the killed save's debris
+    result = subprocess.run([sys.executable, "-m", "w2v", *options, "--resume"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert w2v.load(model_dir).meta["training"]["complete"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # debris of the killed run removed
