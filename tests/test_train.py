@@ -75,3 +75,26 @@ def test_learning_rate_decays_linearly_over_all_epochs():
     alphas = linear_alphas(config, np.array([0, 50]), epoch=0, n_tokens=100)
     np.testing.assert_allclose(alphas, [0.1, 0.1 - 0.099 * 0.25], rtol=1e-6)
     np.testing.assert_allclose(linear_alphas(config, np.array([100]), epoch=1, n_tokens=100), [0.001], rtol=1e-5)
+
+
+@pytest.mark.parametrize("threads,n_segments", [(1, 5), (2, 1), (2, 7), (2, 100), (3, 40)])
+def test_hogwild_blocks_cover_every_segment_once_and_sum_in_order(threads, n_segments):
+    from w2v.train import _Hogwild
+
+    calls = []
+
+    def kernel(weights, noise, tokens, starts, ends, alphas, keep, method, first_segment):
+        calls.append((first_segment, starts.tolist(), ends.tolist(), alphas.tolist()))
+        return float(first_segment), len(starts)
+
+    starts = np.arange(n_segments, dtype=np.int64) * 10
+    alphas = np.linspace(0.1, 0.2, n_segments).astype(np.float32)
+    with _Hogwild(kernel, "weights", "noise", threads) as train_chunk:
+        loss, count = train_chunk("tokens", starts, starts + 5, alphas, "keep", "method", 100)
+    covered = sorted((first, s) for first, segments, _, _ in calls for s in segments)
+    assert [s for _, s in covered] == starts.tolist()  # each segment once
+    for first, segments, ends, block_alphas in calls:  # a block's first segment number goes with it
+        assert segments[0] == (first - 100) * 10 and ends == [s + 5 for s in segments]
+        assert block_alphas == alphas[first - 100 : first - 100 + len(segments)].tolist()
+    assert count == n_segments and loss == sum(first for first, *_ in calls)
+    assert (len(calls) == 1) == (threads == 1 or n_segments < threads)

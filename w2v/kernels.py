@@ -406,49 +406,72 @@ def segment_state(seed, segment):
     return bits
 
 
-@numba.njit(cache=True, parallel=True)
-def train_segments(weights, noise, tokens, segment_starts, segment_ends, segment_alphas, keep,
-                   method, window, negative, seed, first_segment, n_blocks):  # fmt: skip
-    """Train on a run of segments (pieces of lines) in parallel, Hogwild.
+@numba.njit(cache=True, nogil=True)
+def _train_segments(method, weights, noise, tokens, segment_starts, segment_ends, segment_alphas, keep,
+                    window, negative, seed, first_segment):  # fmt: skip
+    """train_segments' body, for a `method` known when compiling (the branches of the others are
+    pruned, so each method compiles only its own code)."""
+    numba.literally(method)
+    n_segments = segment_starts.shape[0]
+    longest = 0
+    for s in range(n_segments):
+        longest = max(longest, segment_ends[s] - segment_starts[s])
+    scratch = new_scratch(window, negative, weights[0].shape[1], longest)
+    loss = 0.0
+    count = 0
+    for s in range(n_segments):
+        state = segment_state(seed, first_segment + s)
+        length, state = _subsample(tokens, segment_starts[s], segment_ends[s], keep, state, scratch[0])
+        args = (weights, noise, scratch, length, window, negative, segment_alphas[s], state)
+        if method == SKIPGRAM_SHARED:
+            segment_loss, segment_count, _ = skipgram_shared_sentence(*args)
+        elif method == SKIPGRAM_EXACT:
+            segment_loss, segment_count, _ = skipgram_exact_sentence(*args)
+        else:
+            segment_loss, segment_count, _ = cbow_sentence(*args)
+        loss += segment_loss
+        count += segment_count
+    return loss, count
 
-    The segments are split into `n_blocks` contiguous blocks run by numba's threads; each block
-    owns its scratch buffers. Segment s draws its randomness from `segment_state(seed,
-    first_segment + s)`, so with one thread the result does not depend on the blocking.
-    Each segment is subsampled with `keep` (float32[n_words]) before windowing, and trained at
-    the learning rate segment_alphas[s] (float32) with `method` (SKIPGRAM_SHARED,
-    SKIPGRAM_EXACT or CBOW).
+
+@numba.njit(cache=True, nogil=True)
+def _train_skipgram_shared(weights, noise, tokens, starts, ends, alphas, keep, window, negative, seed, first):
+    return _train_segments(SKIPGRAM_SHARED, weights, noise, tokens, starts, ends, alphas, keep, window, negative,
+                           seed, first)  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _train_skipgram_exact(weights, noise, tokens, starts, ends, alphas, keep, window, negative, seed, first):
+    return _train_segments(SKIPGRAM_EXACT, weights, noise, tokens, starts, ends, alphas, keep, window, negative,
+                           seed, first)  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _train_cbow(weights, noise, tokens, starts, ends, alphas, keep, window, negative, seed, first):
+    return _train_segments(CBOW, weights, noise, tokens, starts, ends, alphas, keep, window, negative, seed, first)
+
+
+# One compiled entry point per method: a cold cache compiles only the method used.
+TRAINERS = {SKIPGRAM_SHARED: _train_skipgram_shared, SKIPGRAM_EXACT: _train_skipgram_exact, CBOW: _train_cbow}
+
+
+def train_segments(weights, noise, tokens, segment_starts, segment_ends, segment_alphas, keep,
+                   method, window, negative, seed, first_segment):  # fmt: skip
+    """Train on a run of segments (pieces of lines), one after another, without the GIL: the
+    caller runs several calls on threads at once over the same weights (Hogwild, as word2vec.c).
+
+    Segment s draws its randomness from `segment_state(seed, first_segment + s)`, so the result
+    does not depend on how the caller splits the segments between calls. Each segment is
+    subsampled with `keep` (float32[n_words]) before windowing, and trained at the learning rate
+    segment_alphas[s] (float32) with `method` (SKIPGRAM_SHARED, SKIPGRAM_EXACT or CBOW).
 
     weights: (input_vectors, output_vectors), float32[n_words, dim] each, updated in place.
     noise: (threshold, alias) from `build_alias_table`.
     tokens: int32[n_tokens]; segment_starts, segment_ends: int64[n_segments].
     Returns (summed loss float64, number of loss terms: pairs for skip-gram, predictions for CBOW).
     """
-    dim = weights[0].shape[1]
-    n_segments = segment_starts.shape[0]
-    longest = 0
-    for s in range(n_segments):
-        longest = max(longest, segment_ends[s] - segment_starts[s])
-    loss = 0.0
-    count = 0
-    for block in numba.prange(n_blocks):
-        scratch = new_scratch(window, negative, dim, longest)
-        block_loss = 0.0
-        block_count = 0
-        for s in range(block * n_segments // n_blocks, (block + 1) * n_segments // n_blocks):
-            state = segment_state(seed, first_segment + s)
-            length, state = _subsample(tokens, segment_starts[s], segment_ends[s], keep, state, scratch[0])
-            args = (weights, noise, scratch, length, window, negative, segment_alphas[s], state)
-            if method == SKIPGRAM_SHARED:
-                segment_loss, segment_count, _ = skipgram_shared_sentence(*args)
-            elif method == SKIPGRAM_EXACT:
-                segment_loss, segment_count, _ = skipgram_exact_sentence(*args)
-            else:
-                segment_loss, segment_count, _ = cbow_sentence(*args)
-            block_loss += segment_loss
-            block_count += segment_count
-        loss += block_loss
-        count += block_count
-    return loss, count
+    return TRAINERS[method](weights, noise, tokens, segment_starts, segment_ends, segment_alphas, keep, window,
+                            negative, seed, first_segment)  # fmt: skip
 
 
 # ---- Tokens to ids: an open-addressing hash table of byte strings ---------------------------

@@ -1,15 +1,17 @@
 """Training: weights, the epoch and chunk loop, the learning-rate schedule and the progress bar.
 
 Python owns the loop; each chunk of about vocab.CHUNK_TOKENS tokens is read from the encoded corpus
-on disk and trained by one call of the parallel numba kernel (kernels.train_segments); the progress
-bar is updated between calls.
+on disk and trained by the numba kernel (kernels.train_segments) on blocks of segments, run by
+threads at once (the kernel releases the GIL); the progress bar is updated between chunks.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import numpy as np
@@ -40,6 +42,57 @@ def init_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndar
     return input_vectors, np.zeros((n_words, dim), dtype=np.float32)
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. under taskset or a container)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class _Hogwild:
+    """Trains a chunk of segments on `threads` threads at once, without locks (Hogwild, as
+    word2vec.c does): the segments are cut into BLOCKS_PER_THREAD blocks per thread, which the
+    threads take in turn, so that a thread slowed down by the machine does not hold the others
+    up. The kernel runs without the GIL. With one thread, the chunk is one call.
+
+    Used as a context manager, it gives the function train_chunk(tokens, starts, ends, alphas,
+    *rest, first_segment) -> (loss, count), which takes the kernel's arguments after noise.
+    """
+
+    def __init__(self, kernel, weights, noise, threads: int) -> None:
+        self.kernel, self.weights, self.noise, self.threads = kernel, weights, noise, threads
+        self.pool = None
+
+    def __enter__(self):
+        if self.threads > 1:
+            self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="w2v-train")
+        return self.train_chunk
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: finish the running blocks only
+
+    def train_chunk(self, tokens, starts, ends, alphas, *rest) -> tuple[float, int]:
+        *settings, first_segment = rest
+        n = starts.size
+
+        def block(lo: int, hi: int) -> tuple[float, int]:
+            return self.kernel(self.weights, self.noise, tokens, starts[lo:hi], ends[lo:hi], alphas[lo:hi],
+                               *settings, first_segment + lo)  # fmt: skip
+
+        if self.pool is None or n < self.threads:
+            return block(0, n)
+        per_thread = min(BLOCKS_PER_THREAD, n // self.threads)
+        n_blocks = self.threads * per_thread
+        cuts = [k * n // n_blocks for k in range(n_blocks + 1)]
+        # Handed out so that the threads work on distant parts of the chunk (thread t mostly on
+        # part t): text close together shares rare words, whose rows the threads would fight over.
+        order = [t * per_thread + j for j in range(per_thread) for t in range(self.threads)]
+        results = dict(zip(order, self.pool.map(lambda k: block(cuts[k], cuts[k + 1]), order), strict=True))
+        return sum(results[k][0] for k in range(n_blocks)), sum(results[k][1] for k in range(n_blocks))
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
@@ -48,7 +101,10 @@ def _estimate(tokens_done: int, seconds: float, total_tokens: int) -> str:
     """The expected training time, from the speed of the first chunk."""
     speed = tokens_done / max(seconds, 1e-9)
     left = round(total_tokens / speed)
-    length = f"{left // 3600} h {left % 3600 // 60:02d} min" if left >= 3600 else f"{left // 60} min {left % 60:02d} s"
+    if left >= 3600:
+        length = f"{left // 3600} h {left % 3600 // 60:02d} min"
+    else:
+        length = f"{left // 60} min {left % 60:02d} s" if left >= 60 else f"{left} s"
     return f"estimated training time: {length} at {speed:,.0f} words/s (measured on the first {tokens_done:,} tokens)"
 
 
@@ -181,16 +237,15 @@ def run_epochs(
     """Train model's weights in place from `first_epoch` to config.epochs, recording timing and
     the mean loss of each epoch in model.meta["training"] (epoch_losses: those of earlier epochs).
     `started` is when the run began (perf_counter), for setup_seconds."""
-    import numba
     from tqdm import tqdm
 
     from . import kernels  # numba start-up is paid only by training
 
-    threads = config.threads or numba.config.NUMBA_NUM_THREADS
-    if threads > numba.config.NUMBA_NUM_THREADS:
-        _log(f"--threads {threads} is more than this machine's {numba.config.NUMBA_NUM_THREADS}; using those", quiet)
-        threads = numba.config.NUMBA_NUM_THREADS
-    numba.set_num_threads(threads)
+    cores = available_cores()
+    threads = config.threads or cores
+    if threads > cores:
+        _log(f"--threads {threads} is more than the {cores} cores this process may use; using {cores}", quiet)
+        threads = cores
     method = (
         kernels.CBOW if config.arch == "cbow" else kernels.SKIPGRAM_EXACT if config.exact else kernels.SKIPGRAM_SHARED
     )
@@ -205,11 +260,13 @@ def run_epochs(
     # Load (or, the first time, compile) the kernel on an empty run, so that the timing below is
     # training alone and a compilation is reported once.
     loading = time.perf_counter()
+    kernel = kernels.TRAINERS[method]
+    known, loaded = len(kernel.signatures), sum(kernel.stats.cache_hits.values())
     nothing = np.zeros(0, np.int64)
     kernels.train_segments(weights, noise, buffer[:0], nothing, nothing, np.zeros(0, np.float32), keep, method,
-                           config.window, config.negative, np.uint64(0), 0, 1)  # fmt: skip
-    if kernels.train_segments.stats.cache_misses:
-        _log(f"compiled the training kernels in {time.perf_counter() - loading:.1f} s (once: numba caches them)", quiet)
+                           config.window, config.negative, np.uint64(0), 0)  # fmt: skip
+    if len(kernel.signatures) > known and sum(kernel.stats.cache_hits.values()) == loaded:  # new, not from the cache
+        _log(f"compiled the training kernel in {time.perf_counter() - loading:.1f} s (once: numba caches it)", quiet)
     training = model.meta.setdefault("training", {})
     training_started = time.perf_counter()
     training.update(setup_seconds=round(training_started - (started or training_started), 3), threads=threads,
@@ -221,8 +278,9 @@ def run_epochs(
     _log(f"training {n_tokens:,} tokens x {_plural(epochs, 'epoch')} on {_plural(threads, 'thread')}; memory: "
          f"weights {weights_mb:,.0f} MB + a chunk of the corpus {buffer.nbytes / 2**20:,.0f} MB "
          f"(corpus: {disk_mb:,.0f} MB on disk)", quiet)  # fmt: skip
-    with tqdm(total=epochs * n_tokens, unit="tok", unit_scale=True, disable=quiet, file=sys.stderr,
-              dynamic_ncols=True, smoothing=0.1) as bar:  # fmt: skip
+    bar = tqdm(total=epochs * n_tokens, unit="tok", unit_scale=True, disable=quiet, file=sys.stderr,
+               dynamic_ncols=True, smoothing=0.1)  # fmt: skip
+    with bar, _Hogwild(kernels.train_segments, weights, noise, threads) as train_chunk:
         for epoch in range(first_epoch, config.epochs):
             seed = (config.seed * _SEED_MIX + epoch + 1) % 2**64
             epoch_loss, epoch_count = 0.0, 0
@@ -230,9 +288,9 @@ def run_epochs(
             for c in range(encoded.n_chunks):
                 tokens, starts, ends, offset = encoded.chunk(c, buffer)
                 alphas = linear_alphas(config, starts + offset, epoch, n_tokens)
-                loss, count = kernels.train_segments(
-                    weights, noise, tokens, starts, ends, alphas, keep, method, config.window, config.negative,
-                    np.uint64(seed), int(encoded.chunk_bounds[c]), threads * BLOCKS_PER_THREAD,
+                loss, count = train_chunk(
+                    tokens, starts, ends, alphas, keep, method, config.window, config.negative,
+                    np.uint64(seed), int(encoded.chunk_bounds[c]),
                 )  # fmt: skip
                 epoch_loss += loss
                 epoch_count += count
