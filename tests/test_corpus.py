@@ -184,3 +184,19 @@ def test_counting_in_bounded_memory_forgets_the_rarest_and_accounts_for_them(tmp
         expected = [vocab.index[w] for w in text.split()[1:] if w in vocab.index]
         assert encoded.tokens.read(0, encoded.n_tokens).tolist() == expected
     assert results[0] == results[1]  # deterministic
+
+
+def test_a_giant_token_inside_one_chunk_is_cut_at_character_boundaries():
+    from w2v.corpus import WordTable
+
+    text = b"a " + "é".encode() * MAX_TOKEN_BYTES + b" b\n"  # 2 MiB token between spaces
+    table = WordTable()
+    ids = np.empty(len(text), dtype=np.int32)
+    ids = ids[: table.index(text, ids)]
+    words = table.words_at(ids[ids >= 0])
+    assert words[0] == b"a" and words[-1] == b"b"
+    pieces = words[1:-1]
+    assert b"".join(pieces) == "é".encode() * MAX_TOKEN_BYTES
+    assert len(pieces) == 2 and all(len(piece) == MAX_TOKEN_BYTES for piece in pieces)
+    for piece in pieces:
+        piece.decode("utf-8")

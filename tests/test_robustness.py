@@ -104,3 +104,17 @@ def test_hostile_bytes_are_read_without_crashing(tmp_path):
         model = w2v.train(str(corpus), w2v.TrainConfig(min_count=1, epochs=1, tokenizer=tokenizer), quiet=True)
         assert model.meta["corpus"]["invalid_utf8_bytes"] > 0
         assert np.isfinite(model.input_vectors).all()
+
+
+def test_a_50_mb_token_is_cut_into_1_mib_words_and_training_goes_on(tmp_path):
+    corpus = tmp_path / "giant_token.txt"
+    with open(corpus, "wb") as out:
+        out.write(b"alpha beta gamma ")
+        for _ in range(50):
+            out.write(b"x" * (1 << 20))
+        out.write(b" alpha beta gamma\n")
+    model = w2v.train(str(corpus), w2v.TrainConfig(min_count=1, epochs=1, dim=8), quiet=True, work_dir=str(tmp_path))
+    assert {"alpha", "beta", "gamma"} <= set(model.words)
+    assert [word for word in model.words if word.startswith("x")] == ["x" * (1 << 20)]  # 50 pieces of 1 MiB
+    assert model.meta["corpus"]["tokens"] == 6 + 50
+    assert np.isfinite(model.input_vectors).all()

@@ -131,9 +131,10 @@ def _character_boundary(block: bytes) -> int:
 def read_chunks(sources: list[Source], chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[bytes, bool, int]]:
     """Yield (chunk, ends_line, consumed) over all sources.
 
-    Each chunk ends at a token boundary; `ends_line` is True when the chunk closes a file (the
-    end of a file always ends a sentence); `consumed` is the cumulative number of source bytes
-    read so far.
+    Each chunk ends at a token boundary (a token longer than MAX_TOKEN_BYTES, which is binary
+    garbage, is cut into pieces that long, so memory stays bounded); `ends_line` is True when
+    the chunk closes a file (the end of a file always ends a sentence); `consumed` is the
+    cumulative number of source bytes read so far.
     """
     done = 0
     for source in sources:
@@ -148,13 +149,14 @@ def read_chunks(sources: list[Source], chunk_bytes: int = CHUNK_BYTES) -> Iterat
                     break
                 block = carry + block
                 cut = _cut_point(block)
-                if cut == 0:  # no space yet: one token so far
-                    if len(block) < MAX_TOKEN_BYTES:
-                        carry = block
-                        continue
-                    cut = _character_boundary(block)  # a token this long is cut, to bound memory
+                while cut == 0 and len(block) >= MAX_TOKEN_BYTES:  # one token so far, too long to keep:
+                    cut = _character_boundary(block[:MAX_TOKEN_BYTES])  # cut it into pieces of 1 MiB
+                    yield block[:cut], False, done + position()
+                    block = block[cut:]
+                    cut = _cut_point(block)
                 carry = block[cut:]
-                yield block[:cut], False, done + position()
+                if cut:
+                    yield block[:cut], False, done + position()
             yield carry, True, done + position()
         done += source.size
 
@@ -262,7 +264,7 @@ class WordTable:
             word_limit = min(self.table.size // 2, self.pool_starts.size - 1)
             position, written, self.n_words = self._kernels.index_tokens(
                 data, position, self.table, self.pool, self.pool_starts, self.counts, self.n_words, word_limit,
-                ids[n_ids:],
+                ids[n_ids:], MAX_TOKEN_BYTES,
             )  # fmt: skip
             n_ids += written
             if position >= len(text):

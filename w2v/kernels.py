@@ -512,7 +512,7 @@ def _find_slot(table, pool, pool_starts, data, start, end, h):
 
 
 @numba.njit(cache=True)
-def index_tokens(text, start, table, pool, pool_starts, counts, n_words, word_limit, ids):
+def index_tokens(text, start, table, pool, pool_starts, counts, n_words, word_limit, ids, max_token_bytes):
     """Split normalised text into tokens and give each distinct token an id, in order of first
     appearance, in one pass from byte `start`; count each word's occurrences.
 
@@ -523,6 +523,7 @@ def index_tokens(text, start, table, pool, pool_starts, counts, n_words, word_li
     n_words: the words already known. Stops before adding word number `word_limit` (the caller
     grows the table and calls again from the returned position), so the table never fills.
     ids: int32[>= n - start], out: the id of each token, and LINE_BREAK for each b"\n".
+    A token longer than `max_token_bytes` is cut into pieces that long (to the next character).
     Returns (position reached, number of ids written, n_words).
     """
     n = text.shape[0]
@@ -541,6 +542,8 @@ def index_tokens(text, start, table, pool, pool_starts, counts, n_words, word_li
             byte = text[pos]
             if byte == 32 or (9 <= byte <= 13):
                 break
+            if pos - token_start >= max_token_bytes and byte & 0xC0 != 0x80:
+                break  # a giant "word" (binary garbage) ends at the first character boundary past the limit
             pos += 1
         slot = _find_slot(table, pool, pool_starts, text, token_start, pos, _hash_bytes(text, token_start, pos))
         word = table[slot]
