@@ -335,9 +335,8 @@ def scan(
         remap = np.arange(table.n_words, dtype=np.int32)
         while table.memory() > memory_limit // 2 and table.n_words:
             pruning.threshold += 1
-            dropped_tokens += int(
-                table.counts[: table.n_words][table.counts[: table.n_words] < pruning.threshold].sum()
-            )
+            counts = table.counts[: table.n_words]
+            dropped_tokens += int(counts[counts < pruning.threshold].sum())
             step = table.prune(pruning.threshold)
             remap = np.where(remap >= 0, step[np.maximum(remap, 0)], -1).astype(np.int32)
         path = directory / f"generation-{len(pruning.generations)}.npy"
