@@ -71,6 +71,6 @@ def test_training_beside_a_full_disk_says_so_and_keeps_the_old_model(small_disk,
                              "-q"], capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.startswith(f"Error: cannot write {small_disk}/.m.tmp-")
-    assert result.stderr.endswith("ids.npy: No space left on device\n")
+    assert result.stderr.endswith("ids.npy: No space left on device (the encoded corpus takes 4 bytes a token)\n")
     assert snapshot(small_disk / "m") == before
     assert sorted(p.name for p in small_disk.iterdir()) == ["m"]  # the scratch directory was removed

@@ -12,6 +12,7 @@ next run or save beside them.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import struct
@@ -96,7 +97,8 @@ class Spool:
             while done < view.nbytes:
                 done += os.pwrite(self._fd, view[done:], offset + done)
         except OSError as error:
-            raise W2VError(f"cannot write {self.path}: {error.strerror}") from None
+            hint = " (the encoded corpus takes 4 bytes a token)" if error.errno == errno.ENOSPC else ""
+            raise W2VError(f"cannot write {self.path}: {error.strerror}{hint}") from None
 
 
 def save_array(path: Path, values: np.ndarray) -> None:
