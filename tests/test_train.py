@@ -1,4 +1,5 @@
 import io
+import re
 import sys
 
 import numpy as np
@@ -98,3 +99,24 @@ def test_hogwild_blocks_cover_every_segment_once_and_sum_in_order(threads, n_seg
         assert block_alphas == alphas[first - 100 : first - 100 + len(segments)].tolist()
     assert count == n_segments and loss == sum(first for first, *_ in calls)
     assert (len(calls) == 1) == (threads == 1 or n_segments < threads)
+
+
+def test_estimates_are_readable():
+    from w2v.train import _estimate
+
+    assert _estimate(1000, 1.0, 8_000).startswith("estimated training time: 8 s at 1,000 words/s")
+    assert _estimate(1000, 1.0, 75_000).startswith("estimated training time: 1 min 15 s")
+    assert _estimate(1000, 2.0, 7_500_000).startswith("estimated training time: 4 h 10 min at 500 words/s")
+
+
+def test_memory_and_time_are_estimated_before_most_of_the_training(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    words = np.array([f"w{i}".encode() for i in range(300)])
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b" ".join(words[rng.integers(0, 300, 1_300_000)]))  # more than one 1M-token chunk
+    w2v.train(str(corpus), w2v.TrainConfig(dim=8, epochs=2, min_count=1), work_dir=str(tmp_path))
+    err = capsys.readouterr().err
+    memory = err.index("memory: weights 0 MB + a chunk of the corpus")
+    estimate = err.index("estimated training time:")
+    assert memory < estimate < err.index("trained 2 epochs")
+    assert re.search(r"at [\d,]+ words/s \(measured on the first [\d,]+ tokens\)", err)
