@@ -18,9 +18,6 @@ import re
 import sys
 import unicodedata
 
-# A line break in normalised output, and the ASCII bytes that bytes.split() treats as spaces.
-NEWLINE = b"\n"
-
 # Scripts written without spaces: every character is a token under "simple".
 _UNSEGMENTED = (
     "\u3040-\u30ff"  # hiragana, katakana
