@@ -42,16 +42,19 @@ class Spool:
         self._pwrite(_npy_header(self.dtype, 0), 0)
 
     def append(self, values: np.ndarray) -> None:
-        values = np.ascontiguousarray(values, dtype=self.dtype)
-        self._pwrite(memoryview(values).cast("B"), self._offset(self.size))
-        self.size += values.size
+        self.size += self._put(self.size, values)
 
     def write_at(self, start: int, values: np.ndarray) -> None:
         """Overwrite elements from `start` (at most up to the current end)."""
-        values = np.ascontiguousarray(values, dtype=self.dtype)
-        if start + values.size > self.size:
+        if start + np.size(values) > self.size:
             raise ValueError("write_at past the end of the spool")
+        self._put(start, values)
+
+    def _put(self, start: int, values: np.ndarray) -> int:
+        """Write `values` (converted to the spool's type) from element `start`; return their number."""
+        values = np.ascontiguousarray(values, dtype=self.dtype)
         self._pwrite(memoryview(values).cast("B"), self._offset(start))
+        return values.size
 
     def read(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
         """Elements [start, stop), into `out` (a buffer of at least stop - start elements) if given."""
