@@ -49,9 +49,9 @@ def sigmoid(x: float) -> float:
 
 
 def nll(score: float, label: float) -> float:
-    """-log P(label | score) for a logistic output."""
-    p = sigmoid(score)
-    return -math.log(p if label else 1.0 - p)
+    """-log P(label | score) for a logistic output: softplus(-score) or softplus(score)."""
+    x = -score if label else score
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 def window(sentence, pos, window_size, rng):

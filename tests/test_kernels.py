@@ -63,6 +63,36 @@ def test_sentence_kernel_matches_reference(method, window, negative, weights):
     assert np.abs(out - start_out).max() > 1e-3  # the comparison is not vacuous
 
 
+@pytest.mark.parametrize("method", ["shared", "cbow"])
+def test_wide_windows_match_reference(method):
+    # 2 x 60 contexts times 22 targets: a block of 2,640 scores, more than one log's worth
+    # (each loss factor can be 2: one product of them all would overflow to inf).
+    rng = np.random.default_rng(1)
+    n_words, window, negative = 40, 60, 20
+    inp = rng.normal(0, 0.01, (n_words, DIM)).astype(np.float32)
+    out = rng.normal(0, 0.01, (n_words, DIM)).astype(np.float32)
+    sentence = rng.integers(0, n_words, 130).astype(np.int32)
+    counts = np.arange(1, n_words + 1, dtype=np.int64)
+    ref_inp, ref_out = inp.astype(np.float64), out.astype(np.float64)
+    threshold, alias = tables(counts)
+    ref_loss, ref_count = REFERENCES[method](
+        ref_inp, ref_out, sentence.tolist(), window, negative, 0.002, threshold, alias, reference.SplitMix64(3)
+    )
+    loss, count, _ = run_kernel(method, inp, out, window, negative, 0.002, 3, sentence, counts)
+    assert count == ref_count
+    assert np.isfinite(loss) and loss == pytest.approx(ref_loss, rel=1e-5)
+    np.testing.assert_allclose(inp, ref_inp, rtol=1e-3, atol=1e-6)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-3, atol=1e-6)
+
+
+def test_exp_is_within_two_float32_ulps():
+    # The kernels' own exp (vectorisable, unlike libm's) over the whole clamped score range.
+    a = np.concatenate([np.linspace(0, 30, 20_001, dtype=np.float32), np.float32([1e-8, 1e-30, 29.999])])
+    got = np.array([kernels._exp_negative(x) for x in a], dtype=np.float64)
+    exact = np.exp(-a.astype(np.float64))
+    assert (np.abs(got - exact) / exact).max() < 2.0**-22
+
+
 @pytest.mark.parametrize("method", ["exact", "shared"])
 def test_noise_word_equal_to_centre_is_skipped(method):
     # All noise mass on word 0. Centre 0 (context 1): its 3 noise words equal the centre and
