@@ -95,9 +95,9 @@ def draw_noise(bits, noise_threshold, noise_alias):
     """A word id drawn from the noise distribution via its alias table: one random slot (high
     bits), kept if a uniform (low bits) falls under its threshold, else the slot's alias."""
     slot = _below(bits, noise_threshold.shape[0])
-    if np.float32(bits & _LOW32) * np.float32(1.0 / 4294967296.0) < noise_threshold[slot]:
-        return slot
-    return np.int64(noise_alias[slot])
+    alias = np.int64(noise_alias[slot])  # read either way: a select, not an unpredictable branch (+3 %)
+    keep = np.float32(bits & _LOW32) * np.float32(1.0 / 4294967296.0) < noise_threshold[slot]
+    return slot if keep else alias
 
 
 @numba.njit(cache=True)
@@ -306,6 +306,27 @@ def new_scratch(window, negative, dim, longest):
 
 
 @numba.njit(cache=True, inline="always")
+def _set_to_2_rows(dst, d, src, r0, g0, r1, g1):
+    """dst[d] = g0 src[r0] + g1 src[r1] (rows of 2-d float32 arrays, by index: no views)."""
+    for i in range(dst.shape[1]):
+        dst[d, i] = g0 * src[r0, i] + g1 * src[r1, i]
+
+
+@numba.njit(cache=True, inline="always")
+def _add_2_rows(dst, d, src, r0, g0, r1, g1):
+    """dst[d] += g0 src[r0] + g1 src[r1]."""
+    for i in range(dst.shape[1]):
+        dst[d, i] += g0 * src[r0, i] + g1 * src[r1, i]
+
+
+@numba.njit(cache=True, inline="always")
+def _add_4_rows(dst, d, src, r0, g0, r1, g1, r2, g2, r3, g3):
+    """dst[d] += g0 src[r0] + g1 src[r1] + g2 src[r2] + g3 src[r3]."""
+    for i in range(dst.shape[1]):
+        dst[d, i] += (g0 * src[r0, i] + g1 * src[r1, i]) + (g2 * src[r2, i] + g3 * src[r3, i])
+
+
+@numba.njit(cache=True, inline="always")
 def _skip_noise_equal_to_centre(valid, plans, slot, n_targets, n_rows, n_cols, use):
     """In the first n_rows rows of the flat block `valid`, set the use of every noise column whose
     word equals the centre (plans[slot, 0]) to `use`: 0.0 to skip them, as word2vec.c does, 1.0
@@ -326,9 +347,9 @@ def skipgram_shared_sentence(weights, noise, scratch, length, window, negative, 
     For each centre word: targets = [centre, `negative` noise words]; every context word's input
     vector is scored against every target's output vector as one small dense block, then
     output rows and input rows are updated from the same snapshot (pWord2Vec's HogBatch). A
-    noise word equal to the centre is skipped, as in word2vec.c. Rows are combined two at a
-    time (a padding row or column has gradient 0), so that each pass over a row does two
-    multiply-adds per load and store.
+    noise word equal to the centre is skipped, as in word2vec.c. Rows are combined two or four
+    at a time (a padding row or column has gradient 0), so that each pass over a row does
+    several multiply-adds per load and store.
 
     weights: (input_vectors, output_vectors), float32[n_words, dim] each, updated in place.
     noise: (threshold, alias) from `build_alias_table`.
@@ -355,18 +376,23 @@ def skipgram_shared_sentence(weights, noise, scratch, length, window, negative, 
             continue
         padded_contexts = n_contexts + (n_contexts & 1)
         contexts[n_contexts] = contexts[0]  # padding, if n_contexts is odd
-        for c in range(n_contexts):
-            row = contexts[c]
+        for c in range(0, padded_contexts, 2):
+            r0, r1 = contexts[c], contexts[c + 1]
             for k in range(0, n_cols, 2):
                 t0, t1 = plans[slot, k], plans[slot, k + 1]
-                s0 = np.float32(0.0)
-                s1 = np.float32(0.0)
+                s00 = np.float32(0.0)
+                s01 = np.float32(0.0)
+                s10 = np.float32(0.0)
+                s11 = np.float32(0.0)
                 for i in range(dim):
-                    x = input_vectors[row, i]
-                    s0 += x * output_vectors[t0, i]
-                    s1 += x * output_vectors[t1, i]
-                scores[c, k] = s0
-                scores[c, k + 1] = s1
+                    x0, x1 = input_vectors[r0, i], input_vectors[r1, i]
+                    y0, y1 = output_vectors[t0, i], output_vectors[t1, i]
+                    s00 += x0 * y0
+                    s01 += x0 * y1
+                    s10 += x1 * y0
+                    s11 += x1 * y1
+                scores[c, k], scores[c, k + 1] = s00, s01
+                scores[c + 1, k], scores[c + 1, k + 1] = s10, s11
         skipped = _skip_noise_equal_to_centre(valid, plans, slot, n_targets, n_contexts, n_cols, 0.0)
         for first in range(0, n_contexts, rows_per_log):
             last = min(n_contexts, first + rows_per_log)
@@ -379,22 +405,27 @@ def skipgram_shared_sentence(weights, noise, scratch, length, window, negative, 
         # Output gradients from the input rows before they change, then the input rows from the
         # output rows before they change, then the output rows.
         for k in range(n_targets):
-            r0, r1 = contexts[0], contexts[1]
-            g0, g1 = scores[0, k], scores[1, k]
-            for i in range(dim):
-                target_grads[k, i] = g0 * input_vectors[r0, i] + g1 * input_vectors[r1, i]
-            for c in range(2, padded_contexts, 2):
-                r0, r1 = contexts[c], contexts[c + 1]
-                g0, g1 = scores[c, k], scores[c + 1, k]
-                for i in range(dim):
-                    target_grads[k, i] += g0 * input_vectors[r0, i] + g1 * input_vectors[r1, i]
+            _set_to_2_rows(target_grads, k, input_vectors, contexts[0], scores[0, k], contexts[1], scores[1, k])
+            c = 2
+            while c + 4 <= padded_contexts:
+                _add_4_rows(target_grads, k, input_vectors,
+                            contexts[c], scores[c, k], contexts[c + 1], scores[c + 1, k],
+                            contexts[c + 2], scores[c + 2, k], contexts[c + 3], scores[c + 3, k])  # fmt: skip
+                c += 4
+            if c < padded_contexts:
+                _add_2_rows(target_grads, k, input_vectors,
+                            contexts[c], scores[c, k], contexts[c + 1], scores[c + 1, k])  # fmt: skip
         for c in range(n_contexts):
             row = contexts[c]
-            for k in range(0, n_cols, 2):
-                t0, t1 = plans[slot, k], plans[slot, k + 1]
-                g0, g1 = scores[c, k], scores[c, k + 1]
-                for i in range(dim):
-                    input_vectors[row, i] += g0 * output_vectors[t0, i] + g1 * output_vectors[t1, i]
+            k = 0
+            while k + 4 <= n_cols:
+                _add_4_rows(input_vectors, row, output_vectors,
+                            plans[slot, k], scores[c, k], plans[slot, k + 1], scores[c, k + 1],
+                            plans[slot, k + 2], scores[c, k + 2], plans[slot, k + 3], scores[c, k + 3])  # fmt: skip
+                k += 4
+            if k < n_cols:
+                _add_2_rows(input_vectors, row, output_vectors,
+                            plans[slot, k], scores[c, k], plans[slot, k + 1], scores[c, k + 1])  # fmt: skip
         for k in range(n_targets):
             target = plans[slot, k]
             for i in range(dim):
