@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import scaling as machine_scaling  # noqa: E402
 from w2v.evaluate import bundled, evaluate  # noqa: E402
 from w2v.formats import read_word2vec  # noqa: E402
 from w2v.storage import load_model  # noqa: E402
@@ -260,6 +261,7 @@ def main() -> None:
     archs = args.arch or ["skipgram", "cbow"]
     runs: list[Run] = []
     tokens: dict[str, int] = {}
+    machine = [machine_scaling()]  # before and after: the machine's own 2-thread scaling at the time
     with tempfile.TemporaryDirectory(prefix="w2v-bench-") as tmp:
         work = Path(tmp)
         for corpus in corpora:
@@ -285,6 +287,7 @@ def main() -> None:
                 for i in range(args.exact_runs if arch == "skipgram" else 0):
                     runs.append(run_w2v(corpus, arch, work, tokens, exact=True, seed=i + 1))
                     print(f"w2v --exact {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
+    machine.append(machine_scaling())
     rows = summarize(runs)
     peer_rows = [r for r in rows if r["tool"] in ("gensim corpus_file", "word2vec.c")]
     if peer_rows:
@@ -298,10 +301,16 @@ def main() -> None:
             {**r, "stored": True} for r in json.loads(PEERS_FILE.read_text()) if (r["arch"], r["corpus"]) in wanted
         ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"runs": [asdict(r) for r in runs], "summary": rows}, indent=1) + "\n")
+    args.out.write_text(
+        json.dumps({"runs": [asdict(r) for r in runs], "summary": rows, "machine": machine}, indent=1) + "\n"
+    )
     print(table(rows))
     print()
     print(ratios(rows))
+    print(
+        "this machine, 2 threads / 1 thread for a loop sharing nothing (before, after the runs): "
+        + ", ".join(f"throughput-bound x{m['throughput']:.2f} latency-bound x{m['latency']:.2f}" for m in machine)
+    )
 
 
 if __name__ == "__main__":
