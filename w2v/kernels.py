@@ -61,7 +61,7 @@ def _prefetch(typingctx, matrix, row, offset):
         pointer = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
         function_type = ir.FunctionType(ir.VoidType(), [pointer, i32, i32, i32])
-        prefetch = cgutils.get_or_insert_function(builder.module, function_type, "llvm.prefetch.p0")
+        prefetch = builder.module.declare_intrinsic("llvm.prefetch", [pointer], function_type)  # .p0 or .p0i8
         builder.call(prefetch, [builder.inttoptr(address, pointer), i32(0), i32(3), i32(1)])
         return context.get_dummy_value()
 
