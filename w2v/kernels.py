@@ -68,7 +68,7 @@ def _prefetch(typingctx, matrix, row, offset):
     return types.void(matrix, types.intp, types.intp), codegen
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def next_random(state):
     """splitmix64: return (new state, 64 random bits). state: uint64."""
     state = state + _GOLDEN
@@ -78,13 +78,13 @@ def next_random(state):
     return state, z ^ (z >> np.uint64(31))
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _uniform(bits):
     """A float in [0, 1) from 64 random bits (the top 24, enough for float32 comparisons)."""
     return np.float32(bits >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _below(bits, n):
     """An integer uniform in [0, n) from the top 32 of 64 random bits (multiply-shift)."""
     return np.int64(((bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
@@ -146,7 +146,7 @@ def draw_noise_samples(noise_threshold, noise_alias, n, seed):
     return out
 
 
-@numba.njit(cache=True, fastmath=True, inline="always")
+@numba.njit(cache=True, fastmath=True)
 def _exp_negative(a):
     """exp(-a) for a float32 a in [0, _MAX_SCORE], in plain arithmetic so that a loop of them
     vectorises (a libm call does not): exp(-a) = 2**n * exp(r) with n = round(-a / ln 2), ln 2
@@ -165,7 +165,7 @@ def _exp_negative(a):
     return p * _float32_from_bits((np.int32(n) + np.int32(127)) << np.int32(23))
 
 
-@numba.njit(cache=True, fastmath=True, inline="always")
+@numba.njit(cache=True, fastmath=True)
 def _logistic(score, label):
     """For one (input, target) score and its label (1.0 or 0.0): (label - sigmoid(score),
     1 + e as float64, d as float64), where -log P(label | score) = log(1 + e) + d exactly:
@@ -206,7 +206,7 @@ def _logistic_block(scores, valid, labels, start, end, alpha):
     return math.log(product) + disagreements
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _add_nll(loss, product, factor, disagreement):
     """Accumulate one -log P = log(factor) + disagreement (from `_logistic`) into (loss, product):
     factors are multiplied into `product` and its log moved into `loss` only when it grows large
