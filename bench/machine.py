@@ -4,8 +4,9 @@ A throughput-bound loop (vector multiply-adds over a private, L1-resident buffer
 latency-bound loop (one dependent chain), each run by 1 and by 2 Python threads calling a
 nogil numba function, with the same work per thread. On two real cores both scale 2x; when
 the two CPUs share a core's execution units (SMT siblings on the host) or the clock drops with
-both busy, the throughput-bound loop scales less. w2v's 2-thread / 1-thread ratio is bounded by
-the first figure, so `compare.py` prints it beside its own, measured in the same session.
+both busy, the throughput-bound loop scales less, and so does the arithmetic-bound part of
+w2v's kernel (the part waiting on memory scales like the second loop): `compare.py` prints
+both figures beside w2v's own 2-thread / 1-thread ratio, measured in the same session.
 
     python bench/machine.py
 """
