@@ -1,5 +1,9 @@
 """The numba kernels against the slow references in tests/reference.py, on tiny inputs."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -112,7 +116,16 @@ def test_noise_word_equal_to_centre_is_skipped(method):
     assert (pairs_alone, loss_alone) == (0, 0.0)  # one word alone has no context
 
 
-def test_train_segments_matches_reference(weights):
+TRAINERS = {
+    "shared": (kernels.SKIPGRAM_SHARED, reference.skipgram_shared),
+    "exact": (kernels.SKIPGRAM_EXACT, reference.skipgram_exact),
+    "cbow": (kernels.CBOW, reference.cbow),
+}
+
+
+@pytest.mark.parametrize("method", TRAINERS)
+def test_train_segments_matches_reference(method, weights):
+    method_id, reference_kernel = TRAINERS[method]
     inp, out = weights
     tokens = np.tile(SENTENCE, 3)
     starts = np.array([0, 13, 26], np.int64)
@@ -129,19 +142,38 @@ def test_train_segments_matches_reference(weights):
         rng = reference.SplitMix64(0)
         rng.state = reference.segment_state(seed, 100 + s)
         sentence = reference.subsample(tokens[starts[s] : ends[s]].tolist(), keep, rng)
-        loss, count = reference.skipgram_shared(
-            ref_inp, ref_out, sentence, 3, 4, float(alphas[s]), threshold, alias, rng
-        )
+        loss, count = reference_kernel(ref_inp, ref_out, sentence, 3, 4, float(alphas[s]), threshold, alias, rng)
         ref_loss += loss
         ref_count += count
     loss, count = kernels.train_segments(
         (inp, out), (threshold, alias), tokens, starts, ends, alphas, keep,
-        kernels.SKIPGRAM_SHARED, 3, 4, np.uint64(seed), 100,
+        method_id, 3, 4, np.uint64(seed), 100,
     )  # fmt: skip
     assert count == ref_count
     assert loss == pytest.approx(ref_loss, rel=1e-4)
     np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(out, ref_out, rtol=1e-4, atol=1e-6)
+
+
+COMPILED_KERNELS = """
+import numpy as np
+from w2v import kernels
+threshold, alias = kernels.build_alias_table(np.full(4, 0.25))
+weights = (np.zeros((4, 8), np.float32), np.zeros((4, 8), np.float32))
+kernels.train_segments(weights, (threshold, alias), np.arange(4, dtype=np.int32), np.array([0]), np.array([4]),
+                       np.array([0.025], np.float32), np.ones(4, np.float32), kernels.{method}, 2, 2, np.uint64(1), 0)
+print(*[name for name in ("skipgram_shared_sentence", "skipgram_exact_sentence", "cbow_sentence")
+        if getattr(kernels, name).signatures])
+"""
+
+
+def test_a_cold_cache_compiles_only_the_method_used(tmp_path):
+    # The first run of each method compiles it; compiling the other two as well tripled the wait.
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    script = COMPILED_KERNELS.format(method="SKIPGRAM_EXACT")
+    result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["skipgram_exact_sentence"]
 
 
 def test_alias_table_represents_the_distribution_exactly():
