@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numba
 import numpy as np
 import pytest
 
@@ -34,6 +35,7 @@ SENTENCE = np.array([0, 3, 1, 4, 4, 2, 7, 0, 11, 5, 6, 1, 9], dtype=np.int32)
 SENTENCE_KERNELS = {
     "exact": kernels.skipgram_exact_sentence,
     "shared": kernels.skipgram_shared_sentence,
+    "shared_wide": kernels.skipgram_shared_sentence_wide,
     "cbow": kernels.cbow_sentence,
 }
 
@@ -46,10 +48,15 @@ def run_kernel(method, inp, out, window, negative, alpha, seed, sentence=SENTENC
     )
 
 
-REFERENCES = {"exact": reference.skipgram_exact, "shared": reference.skipgram_shared, "cbow": reference.cbow}
+REFERENCES = {
+    "exact": reference.skipgram_exact,
+    "shared": reference.skipgram_shared,
+    "shared_wide": reference.skipgram_shared,
+    "cbow": reference.cbow,
+}
 
 
-@pytest.mark.parametrize("method", ["exact", "shared", "cbow"])
+@pytest.mark.parametrize("method", ["exact", "shared", "shared_wide", "cbow"])
 @pytest.mark.parametrize("window,negative", [(1, 1), (3, 5), (5, 2)])
 def test_sentence_kernel_matches_reference(method, window, negative, weights):
     inp, out = weights
@@ -67,7 +74,7 @@ def test_sentence_kernel_matches_reference(method, window, negative, weights):
     assert np.abs(out - start_out).max() > 1e-3  # the comparison is not vacuous
 
 
-@pytest.mark.parametrize("method", ["shared", "cbow"])
+@pytest.mark.parametrize("method", ["shared", "shared_wide", "cbow"])
 def test_wide_windows_match_reference(method):
     # 2 x 60 contexts times 22 targets: a block of 2,640 scores, more than one log's worth
     # (each loss factor can be 2: one product of them all would overflow to inf).
@@ -87,6 +94,51 @@ def test_wide_windows_match_reference(method):
     assert np.isfinite(loss) and loss == pytest.approx(ref_loss, rel=1e-5)
     np.testing.assert_allclose(inp, ref_inp, rtol=1e-3, atol=1e-6)
     np.testing.assert_allclose(out, ref_out, rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["shared", "shared_wide", "cbow"])
+def test_vector_loops_and_their_remainders_match_reference(method):
+    # 100 dimensions: 16-wide vector loops plus a remainder of 4 (at DIM = 8 there is only a remainder).
+    rng = np.random.default_rng(2)
+    inp = rng.normal(0, 0.3, (N_WORDS, 100)).astype(np.float32)
+    out = rng.normal(0, 0.3, (N_WORDS, 100)).astype(np.float32)
+    ref_inp, ref_out = inp.astype(np.float64), out.astype(np.float64)
+    threshold, alias = tables(COUNTS)
+    ref_loss, ref_count = REFERENCES[method](
+        ref_inp, ref_out, SENTENCE.tolist(), 4, 5, 0.02, threshold, alias, reference.SplitMix64(5)
+    )
+    loss, count, _ = run_kernel(method, inp, out, 4, 5, 0.02, 5)
+    assert count == ref_count
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-4, atol=1e-5)
+
+
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return next((line.split() for line in cpuinfo if line.startswith("flags")), [])
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif("avx512f" not in _cpu_flags(), reason="the CPU has no 512-bit vectors")
+def test_wide_kernel_uses_512_bit_vectors():
+    # Compiled afresh (numba cannot show the code of a cached function). On this CPU LLVM keeps to
+    # 256-bit registers for floats unless the attribute set by _prefer_512_bit_vectors reaches it.
+    kernel = numba.njit(fastmath=True, error_model="numpy")(kernels.skipgram_shared_sentence_wide.py_func)
+    inp = np.zeros((N_WORDS, 100), np.float32)
+    scratch = kernels.new_scratch(2, 3, 100, len(SENTENCE))
+    scratch[0][:] = SENTENCE
+    kernel((inp, inp.copy()), tables(COUNTS), scratch, len(SENTENCE), 2, 3, np.float32(0.1), np.uint64(1))
+    multiply_adds = [line for line in kernel.inspect_asm(kernel.signatures[0]).split("\n") if "vfmadd" in line]
+    assert any("zmm" in line for line in multiply_adds)  # the float arithmetic runs 16 lanes wide
+
+
+def test_trainer_picks_the_wide_kernel_from_64_dimensions():
+    assert kernels.trainer(kernels.SKIPGRAM_SHARED, 100) is kernels._train_skipgram_shared_wide
+    assert kernels.trainer(kernels.SKIPGRAM_SHARED, kernels.WIDE_FROM_DIM - 1) is kernels._train_skipgram_shared
+    assert kernels.trainer(kernels.CBOW, 100) is kernels._train_cbow
 
 
 def test_exp_is_within_two_float32_ulps():

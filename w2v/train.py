@@ -272,7 +272,7 @@ def run_epochs(
     # Load (or, the first time, compile) the kernel on an empty run, so that the timing below is
     # training alone and a compilation is reported once.
     loading = time.perf_counter()
-    kernel = kernels.TRAINERS[method]
+    kernel = kernels.trainer(method, model.input_vectors.shape[1])
     known, loaded = len(kernel.signatures), sum(kernel.stats.cache_hits.values())
     nothing = np.zeros(0, np.int64)
     kernels.train_segments(weights, noise, buffer[:0], nothing, nothing, np.zeros(0, np.float32), keep, method,
