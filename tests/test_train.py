@@ -90,8 +90,8 @@ def test_hogwild_blocks_cover_every_segment_once_and_sum_in_order(threads, n_seg
 
     starts = np.arange(n_segments, dtype=np.int64) * 10
     alphas = np.linspace(0.1, 0.2, n_segments).astype(np.float32)
-    with _Hogwild(kernel, "weights", "noise", threads) as train_chunk:
-        loss, count = train_chunk("tokens", starts, starts + 5, alphas, "keep", "method", 100)
+    with _Hogwild(kernel, "weights", "noise", threads) as queue_chunk:
+        loss, count = queue_chunk("tokens", starts, starts + 5, alphas, "keep", "method", 100)()
     covered = sorted((first, s) for first, segments, _, _ in calls for s in segments)
     assert [s for _, s in covered] == starts.tolist()  # each segment once
     for first, segments, ends, block_alphas in calls:  # a block's first segment number goes with it
@@ -99,6 +99,63 @@ def test_hogwild_blocks_cover_every_segment_once_and_sum_in_order(threads, n_seg
         assert block_alphas == alphas[first - 100 : first - 100 + len(segments)].tolist()
     assert count == n_segments and loss == sum(first for first, *_ in calls)
     assert (len(calls) == 1) == (threads == 1 or n_segments < threads)
+
+
+def test_hogwild_trains_the_next_chunk_before_the_current_one_is_waited_for():
+    """Two threads, chunk 0 of one segment stuck until chunk 1 runs: only if queueing chunk 1 does
+    not wait for chunk 0, and the idle thread takes it, does chunk 0 finish before the timeout."""
+    import threading
+
+    from w2v.train import _Hogwild
+
+    chunk_1_ran = threading.Event()
+
+    def kernel(weights, noise, tokens, starts, ends, alphas, first_segment):
+        if first_segment == 0:
+            return float(chunk_1_ran.wait(timeout=10)), len(starts)
+        chunk_1_ran.set()
+        return 0.0, len(starts)
+
+    one = np.zeros(1, dtype=np.int64)
+    with _Hogwild(kernel, "weights", "noise", 2) as queue_chunk:
+        wait_0 = queue_chunk("tokens", one, one + 5, one, 0)
+        wait_1 = queue_chunk("tokens", one, one + 5, one, 1)
+        assert wait_0() == (1.0, 1)  # the event was set by chunk 1
+        assert wait_1() == (0.0, 1)
+
+
+def test_every_segment_is_trained_once_per_epoch_from_an_unchanging_buffer(tmp_path, monkeypatch):
+    """Over several chunks on two threads, each segment goes to the kernel once per epoch, and the
+    tokens of a block do not change while it trains (the next chunk is read into another buffer)."""
+    import time
+
+    from w2v import kernels
+    from w2v.train import available_cores
+
+    calls, changed = [], []
+
+    def kernel(weights, noise, tokens, starts, ends, alphas, keep, method, window, negative, seed, first):
+        before = tokens.copy()
+        time.sleep(0.002)  # while the main thread reads the next chunk
+        changed.append(not np.array_equal(before, tokens))
+        if len(starts):  # not the warm-up call on nothing
+            calls.append((int(seed), first, len(starts)))
+        return 0.0, len(starts)
+
+    monkeypatch.setattr(kernels, "train_segments", kernel)
+    rng = np.random.default_rng(5)
+    words = np.array([f"w{i}".encode() for i in range(50)])
+    corpus = tmp_path / "c.txt"
+    lines = words[rng.integers(0, 50, (3_300, 1_000))]  # 3.3M tokens, 4 chunks of about 1M
+    corpus.write_bytes(b"\n".join(b" ".join(line) for line in lines))
+    model = w2v.train(str(corpus), w2v.TrainConfig(dim=4, epochs=2, min_count=1, threads=2), quiet=True)
+    assert model.meta["training"]["threads"] == min(2, available_cores())
+    by_epoch = {}
+    for seed, first, n in calls:
+        by_epoch.setdefault(seed, []).extend(range(first, first + n))
+    assert len(by_epoch) == 2
+    assert all(sorted(segments) == list(range(3_300)) for segments in by_epoch.values())
+    assert not any(changed)
 
 
 def test_estimates_are_readable():
@@ -116,7 +173,7 @@ def test_memory_and_time_are_estimated_before_most_of_the_training(tmp_path, cap
     corpus.write_bytes(b" ".join(words[rng.integers(0, 300, 1_300_000)]))  # more than one 1M-token chunk
     w2v.train(str(corpus), w2v.TrainConfig(dim=8, epochs=2, min_count=1), work_dir=str(tmp_path))
     err = capsys.readouterr().err
-    memory = err.index("memory: weights 0 MB + a chunk of the corpus")
+    memory = re.search(r"memory: weights 0 MB \+ (1 chunk|2 chunks) of the corpus", err).start()
     estimate = err.index("estimated training time:")
     assert memory < estimate < err.index("trained 2 epochs")
     assert re.search(r"at [\d,]+ words/s \(measured on the first [\d,]+ tokens\)", err)

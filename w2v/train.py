@@ -7,6 +7,7 @@ threads at once (the kernel releases the GIL); the progress bar is updated betwe
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import os
@@ -62,13 +63,16 @@ def available_cores() -> int:
 
 
 class _Hogwild:
-    """Trains a chunk of segments on `threads` threads at once, without locks (Hogwild, as
-    word2vec.c does): the segments are cut into BLOCKS_PER_THREAD blocks per thread, which the
-    threads take as they finish the previous one. The kernel runs without the GIL. With one
-    thread, the chunk is one call.
+    """Trains chunks of segments on `threads` threads at once, without locks (Hogwild, as
+    word2vec.c does). Each chunk is cut into BLOCKS_PER_THREAD blocks per thread and queued; a
+    thread takes the next block as soon as it finishes one, and the kernel runs without the GIL.
+    The caller queues the next chunk before waiting for the current one, so that the threads never
+    wait at a chunk's end for the slower of them (see run_epochs). With one thread, a chunk is one
+    call, made when it is queued.
 
-    Used as a context manager, it gives the function train_chunk(tokens, starts, ends, alphas,
-    *rest, first_segment) -> (loss, count), which takes the kernel's arguments after noise.
+    Used as a context manager, it gives the function queue_chunk(tokens, starts, ends, alphas,
+    *rest, first_segment) -> wait, which takes the kernel's arguments after noise; wait() returns
+    the chunk's (loss, count) once it is trained.
     """
 
     def __init__(self, kernel, weights, noise, threads: int) -> None:
@@ -78,13 +82,13 @@ class _Hogwild:
     def __enter__(self):
         if self.threads > 1:
             self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="w2v-train")
-        return self.train_chunk
+        return self.queue_chunk
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: finish the running blocks only
 
-    def train_chunk(self, tokens, starts, ends, alphas, *rest) -> tuple[float, int]:
+    def queue_chunk(self, tokens, starts, ends, alphas, *rest) -> Callable[[], tuple[float, int]]:
         *settings, first_segment = rest
         n = starts.size
 
@@ -92,16 +96,22 @@ class _Hogwild:
             return self.kernel(self.weights, self.noise, tokens, starts[lo:hi], ends[lo:hi], alphas[lo:hi],
                                *settings, first_segment + lo)  # fmt: skip
 
-        if self.pool is None or n < self.threads:
-            return block(0, n)
-        per_thread = min(BLOCKS_PER_THREAD, n // self.threads)
-        n_blocks = self.threads * per_thread
+        if self.pool is None:
+            result = block(0, n)
+            return lambda: result
+        per_thread = max(1, min(BLOCKS_PER_THREAD, n // self.threads))
+        n_blocks = max(1, min(n, self.threads * per_thread))
         cuts = [k * n // n_blocks for k in range(n_blocks + 1)]
-        # Handed out so that thread t works mostly on part t of the chunk, as numba's static
-        # prange schedule did before (measured equal: 1,299k vs 1,315k words/s, medians of 3).
-        order = [t * per_thread + j for j in range(per_thread) for t in range(self.threads)]
-        results = dict(zip(order, self.pool.map(lambda k: block(cuts[k], cuts[k + 1]), order), strict=True))
-        return sum(results[k][0] for k in range(n_blocks)), sum(results[k][1] for k in range(n_blocks))
+        # Queued so that thread t works mostly on part t of the chunk, as numba's static prange
+        # schedule did (measured equal to in-order: 1,299k vs 1,315k words/s, medians of 3).
+        order = [k for j in range(per_thread) for t in range(self.threads) if (k := t * per_thread + j) < n_blocks]
+        futures = [self.pool.submit(block, cuts[k], cuts[k + 1]) for k in order]
+
+        def wait() -> tuple[float, int]:
+            results = dict(zip(order, (future.result() for future in futures), strict=True))
+            return sum(results[k][0] for k in range(n_blocks)), sum(results[k][1] for k in range(n_blocks))
+
+        return wait
 
 
 def _plural(count: int, noun: str) -> str:
@@ -266,7 +276,8 @@ def run_epochs(
     noise = kernels.build_alias_table(noise_distribution(vocab.counts))
     weights = (model.input_vectors, model.output_vectors)
     n_tokens = encoded.n_tokens
-    buffer = np.empty(max(1, encoded.longest_chunk), dtype=np.int32)  # one chunk of the corpus at a time
+    # One chunk of the corpus in memory at a time, or two with threads: one trains while the next is queued.
+    buffers = [np.empty(max(1, encoded.longest_chunk), dtype=np.int32) for _ in range(min(threads, 2))]
     epoch_losses = list(epoch_losses or [])
     loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
     # Load (or, the first time, compile) the kernel on an empty run, so that the timing below is
@@ -275,7 +286,7 @@ def run_epochs(
     kernel = kernels.trainer(method, model.input_vectors.shape[1])
     known, loaded = len(kernel.signatures), sum(kernel.stats.cache_hits.values())
     nothing = np.zeros(0, np.int64)
-    kernels.train_segments(weights, noise, buffer[:0], nothing, nothing, np.zeros(0, np.float32), keep, method,
+    kernels.train_segments(weights, noise, buffers[0][:0], nothing, nothing, np.zeros(0, np.float32), keep, method,
                            config.window, config.negative, np.uint64(0), 0)  # fmt: skip
     if len(kernel.signatures) > known and sum(kernel.stats.cache_hits.values()) == loaded:  # new, not from the cache
         _log(f"compiled the training kernel in {time.perf_counter() - loading:.1f} s (once: numba caches it)", quiet)
@@ -288,29 +299,37 @@ def run_epochs(
     weights_mb = 2 * model.input_vectors.nbytes / 2**20
     disk_mb = (encoded.tokens.size * 4 + encoded.segments.size * 8) / 2**20
     _log(f"training {n_tokens:,} tokens x {_plural(epochs, 'epoch')} on {_plural(threads, 'thread')}; memory: "
-         f"weights {weights_mb:,.0f} MB + a chunk of the corpus {buffer.nbytes / 2**20:,.0f} MB "
+         f"weights {weights_mb:,.0f} MB + {_plural(len(buffers), 'chunk')} of the corpus "
+         f"{sum(b.nbytes for b in buffers) / 2**20:,.0f} MB "
          f"(corpus: {disk_mb:,.0f} MB on disk)", quiet)  # fmt: skip
     bar = tqdm(total=epochs * n_tokens, unit="tok", unit_scale=True, disable=quiet, file=sys.stderr,
                dynamic_ncols=True, smoothing=0.1)  # fmt: skip
-    with bar, _Hogwild(kernels.train_segments, weights, noise, threads) as train_chunk:
+    with bar, _Hogwild(kernels.train_segments, weights, noise, threads) as queue_chunk:
         for epoch in range(first_epoch, config.epochs):
             seed = (config.seed * _SEED_MIX + epoch + 1) % 2**64
             epoch_loss, epoch_count = 0.0, 0
             bar.set_description(f"epoch {epoch + 1}/{config.epochs}")
+            queued: collections.deque = collections.deque()  # (chunk, its last learning rate, wait)
             for c in range(encoded.n_chunks):
-                tokens, starts, ends, offset = encoded.chunk(c, buffer)
+                tokens, starts, ends, offset = encoded.chunk(c, buffers[c % len(buffers)])
                 alphas = linear_alphas(config, starts + offset, epoch, n_tokens)
-                loss, count = train_chunk(
+                queued.append((c, alphas[-1], queue_chunk(
                     tokens, starts, ends, alphas, keep, method, config.window, config.negative,
                     np.uint64(seed), int(encoded.chunk_bounds[c]),
-                )  # fmt: skip
-                epoch_loss += loss
-                epoch_count += count
-                done = int(encoded.chunk_positions[c + 1] - encoded.chunk_positions[c])
-                bar.update(done)
-                bar.set_postfix(lr=f"{alphas[-1]:.5f}", loss=f"{epoch_loss / max(1, epoch_count):.4f}", refresh=False)
-                if epoch == first_epoch and c == 0 and encoded.n_chunks > 1 and not quiet:
-                    bar.write(_estimate(done, time.perf_counter() - training_started, epochs * n_tokens), sys.stderr)
+                )))  # fmt: skip
+                # Wait for the oldest chunk while the newest trains: its buffer is the next one to fill.
+                while len(queued) == len(buffers) or (queued and c == encoded.n_chunks - 1):
+                    done_chunk, last_alpha, wait = queued.popleft()
+                    loss, count = wait()
+                    epoch_loss += loss
+                    epoch_count += count
+                    done = int(encoded.chunk_positions[done_chunk + 1] - encoded.chunk_positions[done_chunk])
+                    bar.update(done)
+                    bar.set_postfix(lr=f"{last_alpha:.5f}", loss=f"{epoch_loss / max(1, epoch_count):.4f}",
+                                    refresh=False)  # fmt: skip
+                    if epoch == first_epoch and done_chunk == 0 and encoded.n_chunks > 1 and not quiet:
+                        bar.write(_estimate(done, time.perf_counter() - training_started, epochs * n_tokens),
+                                  sys.stderr)  # fmt: skip
             epoch_losses.append(epoch_loss / max(1, epoch_count))
             training.update(epochs_done=epoch + 1, epoch_loss=epoch_losses, complete=epoch + 1 == config.epochs)
             if checkpoint is not None and epoch + 1 < config.epochs:
