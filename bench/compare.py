@@ -8,7 +8,9 @@ with the same settings, one run at a time; then every set of vectors is scored b
 Settings (word2vec.c's defaults): dim 100, window 5, negative 5, sample 1e-3, min-count 5,
 5 epochs, 2 threads, alpha 0.025 skip-gram / 0.05 CBOW decaying linearly.
 words/s = corpus tokens x epochs / training seconds (vocabulary building excluded), the same
-numerator for every tool. Timings are medians over runs; accuracies are means.
+numerator for every tool. Timings are medians over runs; accuracies are means. Run i of every
+tool takes seed i (word2vec.c from a build with a seed, peers/word2vec_c_seeded.py), so that
+repeated runs are independent samples rather than one seed's result repeated.
 Peak RSS is the process's VmHWM, polled from /proc while it runs.
 """
 
@@ -33,6 +35,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import scaling as machine_scaling  # noqa: E402
+from bench.peers.word2vec_c_seeded import build as build_seeded_word2vec_c  # noqa: E402
 from w2v.evaluate import bundled, evaluate  # noqa: E402
 from w2v.formats import read_word2vec  # noqa: E402
 from w2v.storage import load_model  # noqa: E402
@@ -76,12 +79,14 @@ def _peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-def measure(command: list[str], marker: bytes | None = None) -> tuple[float, float, bytes, float | None]:
+def measure(
+    command: list[str], marker: bytes | None = None, env: dict | None = None
+) -> tuple[float, float, bytes, float | None]:
     """Run `command`; return (wall seconds, peak RSS MB, stdout, seconds until `marker` appeared).
 
     The peak is polled from /proc while the process runs (every ~50 ms and at every output)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     os.set_blocking(process.stdout.fileno(), False)
     output, marked, peak = b"", None, 0.0
     while True:
@@ -158,10 +163,11 @@ def run_w2v(
                tokens[str(corpus)] * EPOCHS / train, rss, **scores(model))  # fmt: skip
 
 
-def run_gensim(corpus: Path, plain: Path, arch: str, work: Path, tokens: int) -> Run:
-    """gensim on `plain`, the uncompressed copy of `corpus`."""
+def run_gensim(corpus: Path, plain: Path, arch: str, work: Path, tokens: int, seed: int = 1) -> Run:
+    """gensim on `plain`, the uncompressed copy of `corpus`; repeated runs take seeds 1, 2, 3..."""
     out = work / "gensim.bin"
-    command = [sys.executable, str(HERE / "peers" / "gensim_train.py"), str(plain), str(out), arch, str(ALPHA[arch])]
+    script = HERE / "peers" / "gensim_train.py"
+    command = [sys.executable, str(script), str(plain), str(out), arch, str(ALPHA[arch]), str(seed)]
     wall, rss, output, _ = measure(command)
     timing = json.loads(output.strip().splitlines()[-1])
     train = timing["train_seconds"]
@@ -169,14 +175,20 @@ def run_gensim(corpus: Path, plain: Path, arch: str, work: Path, tokens: int) ->
                tokens * EPOCHS / train, rss, **scores(read_word2vec(out)))  # fmt: skip
 
 
-def run_word2vec_c(corpus: Path, plain: Path, arch: str, work: Path, tokens: int) -> Run:
-    """word2vec.c on `plain`, the uncompressed copy of `corpus`."""
+def run_word2vec_c(corpus: Path, plain: Path, arch: str, work: Path, tokens: int, seed: int = 1) -> Run:
+    """word2vec.c on `plain`, the uncompressed copy of `corpus`, built with a seed (see
+    peers/word2vec_c_seeded.py): repeated runs take seeds 1, 2, 3..., as w2v's do."""
     out = work / "word2vec_c.bin"
-    command = [str(BIN / "word2vec"), "-train", str(plain), "-output", str(out),
+    binary = work / "word2vec-seeded"
+    if not binary.exists():
+        build_seeded_word2vec_c(binary)
+    command = [str(binary), "-train", str(plain), "-output", str(out),
                "-cbow", "1" if arch == "cbow" else "0",
                "-size", "100", "-window", "5", "-negative", "5", "-hs", "0", "-sample", "1e-3", "-min-count", "5",
                "-iter", str(EPOCHS), "-threads", str(THREADS), "-alpha", str(ALPHA[arch]), "-binary", "1"]  # fmt: skip
-    wall, rss, _, vocab_done = measure(command, marker=b"Words in train file")
+    wall, rss, _, vocab_done = measure(
+        command, marker=b"Words in train file", env={**os.environ, "W2V_C_SEED": str(seed)}
+    )
     train = wall - (vocab_done or 0.0)
     return Run("word2vec.c", arch, corpus.name, form_of(corpus), train, wall, vocab_done or 0.0,
                tokens * EPOCHS / train, rss, **scores(read_word2vec(out)))  # fmt: skip
@@ -271,9 +283,9 @@ def main() -> None:
                 for arch in archs:
                     for i in range(args.peer_runs):
                         if form_of(corpus) == "sentences":  # gensim keeps 10,000 tokens of a line: not comparable
-                            runs.append(run_gensim(corpus, plain, arch, work, tokens[str(corpus)]))
+                            runs.append(run_gensim(corpus, plain, arch, work, tokens[str(corpus)], seed=i + 1))
                             print(f"gensim {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
-                        runs.append(run_word2vec_c(corpus, plain, arch, work, tokens[str(corpus)]))
+                        runs.append(run_word2vec_c(corpus, plain, arch, work, tokens[str(corpus)], seed=i + 1))
                         print(f"word2vec.c {arch} {corpus.name} run {i + 1}: {runs[-1]}", file=sys.stderr, flush=True)
             for arch in archs:
                 for i in range(args.runs):
