@@ -4,8 +4,8 @@ environment variable W2V_C_SEED (unset or 0: the original seeds). Nothing else c
 
 Without it, every word2vec.c run starts from the same seeds, so repeated runs differ only by
 thread timing and their mean is one seed's result, not the tool's: on the one-line benchmark
-corpus, CBOW scored 34.7-34.9 % analogy in four runs at the fixed seed and 32.9-34.3 % at
-seeds 1-3.
+corpus, CBOW scored 34.2-34.9 % analogy in four runs at the fixed seed (three of them
+34.7-34.9) and 32.9-34.3 % at seeds 1-5.
 
     python bench/peers/word2vec_c_seeded.py OUT_BINARY   # prints OUT_BINARY once it is built
 """
