@@ -44,7 +44,14 @@ def run_kernel(method, inp, out, window, negative, alpha, seed, sentence=SENTENC
     scratch = kernels.new_scratch(window, negative, inp.shape[1], len(sentence))
     scratch[0][:] = sentence
     return SENTENCE_KERNELS[method](
-        (inp, out), tables(counts), scratch, len(sentence), window, negative, np.float32(alpha), np.uint64(seed)
+        (inp, out, kernels.SHARED_ROWS),
+        tables(counts),
+        scratch,
+        len(sentence),
+        window,
+        negative,
+        np.float32(alpha),
+        np.uint64(seed),
     )
 
 
@@ -130,7 +137,16 @@ def test_wide_kernel_uses_512_bit_vectors():
     inp = np.zeros((N_WORDS, 100), np.float32)
     scratch = kernels.new_scratch(2, 3, 100, len(SENTENCE))
     scratch[0][:] = SENTENCE
-    kernel((inp, inp.copy()), tables(COUNTS), scratch, len(SENTENCE), 2, 3, np.float32(0.1), np.uint64(1))
+    kernel(
+        (inp, inp.copy(), kernels.SHARED_ROWS),
+        tables(COUNTS),
+        scratch,
+        len(SENTENCE),
+        2,
+        3,
+        np.float32(0.1),
+        np.uint64(1),
+    )
     multiply_adds = [line for line in kernel.inspect_asm(kernel.signatures[0]).split("\n") if "vfmadd" in line]
     assert any("zmm" in line for line in multiply_adds)  # the float arithmetic runs 16 lanes wide
 
@@ -251,3 +267,28 @@ def test_subsampling_keeps_words_at_the_formula_rate():
     length, _ = kernels._subsample(tokens, 0, tokens.size, keep, np.uint64(5), sentence)
     kept = np.bincount(sentence[:length], minlength=3) / 200_000
     np.testing.assert_allclose(kept, keep, atol=0.005)
+
+
+@pytest.mark.parametrize("method", METHOD_IDS)
+def test_private_rows_are_trained_as_the_shared_rows_would_be(method, weights):
+    # A thread with its own copy of the 4 most frequent words' output rows (placed after the 12
+    # shared rows) trains exactly as a thread without, except that those words' updates go to its copy.
+    inp, out = weights
+    n_private = 4
+    tokens = np.tile(SENTENCE, 4)
+    starts, ends = np.array([0, 13, 26, 39], np.int64), np.array([13, 26, 39, 52], np.int64)
+    alphas = np.full(4, 0.05, np.float32)
+    settings = (np.ones(N_WORDS, np.float32), METHOD_IDS[method], 3, 5, np.uint64(9), 0)
+    shared_inp, shared_out = inp.copy(), out.copy()
+    shared = kernels.train_segments((shared_inp, shared_out), tables(COUNTS), tokens, starts, ends, alphas, *settings)
+    table = np.concatenate([out, out[:n_private]])
+    private_rows = np.array([n_private, N_WORDS], np.int64)
+    private = kernels.train_segments(
+        (inp, table, private_rows), tables(COUNTS), tokens, starts, ends, alphas, *settings
+    )
+    assert private == shared
+    np.testing.assert_array_equal(inp, shared_inp)
+    np.testing.assert_array_equal(table[N_WORDS:], shared_out[:n_private])  # the copy was trained
+    np.testing.assert_array_equal(table[:n_private], out[:n_private])  # the shared rows were not
+    np.testing.assert_array_equal(table[n_private:N_WORDS], shared_out[n_private:])
+    assert np.abs(shared_out[:n_private] - out[:n_private]).max() > 1e-3  # frequent words were trained

@@ -177,3 +177,56 @@ def test_memory_and_time_are_estimated_before_most_of_the_training(tmp_path, cap
     estimate = err.index("estimated training time:")
     assert memory < estimate < err.index("trained 2 epochs")
     assert re.search(r"at [\d,]+ words/s \(measured on the first [\d,]+ tokens\)", err)
+
+
+def test_hogwild_merges_every_private_row_update_into_the_shared_rows():
+    """Three threads, each block adds 1 to every word's output row as the kernels find it (a
+    thread's own copy for the 3 most frequent words): at the end every shared row holds every
+    block's update: none made in a copy is lost."""
+    import threading
+    import time
+
+    from w2v.train import _Hogwild
+
+    n_words, n_private, threads = 8, 3, 3
+    input_vectors = np.zeros((n_words, 4), np.float32)
+    table = np.zeros((n_words + (threads - 1) * n_private, 4), np.float32)
+    seen, lock = [], threading.Lock()
+
+    def kernel(weights, noise, tokens, starts, ends, alphas, first_segment):
+        _, rows, *private = weights
+        n, offset = private[0] if private else (0, 0)
+        for word in range(n_words):
+            rows[word + offset if word < n else word] += 1.0
+        with lock:
+            seen.append(int(offset))
+        time.sleep(0.003)  # so that every thread takes blocks
+        return 0.0, len(starts)
+
+    starts = np.arange(60, dtype=np.int64)
+    with _Hogwild(kernel, (input_vectors, table), "noise", threads, n_private) as queue_chunk:
+        queue_chunk("tokens", starts, starts + 1, starts, 0)()
+        queue_chunk("tokens", starts, starts + 1, starts, 60)()
+    blocks = len(seen)
+    assert sorted(set(seen)) == [0, n_words, n_words + n_private]  # the shared rows and both copies were trained
+    np.testing.assert_array_equal(table[:n_words], np.full((n_words, 4), blocks))
+
+
+def test_output_vectors_are_the_start_of_a_table_with_room_for_private_rows():
+    from w2v.train import init_weights, with_spare_rows
+
+    _, output_vectors = init_weights(10, 4, seed=1, spare_rows=6)
+    assert output_vectors.shape == (10, 4) and output_vectors.flags.c_contiguous
+    table = with_spare_rows(output_vectors, 6)
+    assert table.shape == (16, 4) and np.shares_memory(table, output_vectors)  # no copy
+    mine = np.zeros((12, 4), np.float32)
+    table = with_spare_rows(mine[:10], 2)  # someone else's rows after it: copied
+    assert table.shape == (12, 4) and not np.shares_memory(table, mine)
+    mine[:10] = np.arange(40).reshape(10, 4)
+    np.testing.assert_array_equal(with_spare_rows(mine[:10], 5)[:10], mine[:10])
+
+
+def test_two_threads_leave_output_vectors_of_the_vocabulary_only(family_file):
+    model = w2v.train(str(family_file), w2v.TrainConfig(threads=2, **{**SMALL, "epochs": 1}), quiet=True)
+    assert model.output_vectors.shape == model.input_vectors.shape
+    assert model.output_vectors.flags.c_contiguous and model.output_vectors.dtype == np.float32

@@ -2,8 +2,10 @@
 
 Conventions: weights are float32[n_words, dim] and C-contiguous, token ids int32, offsets
 int64. Kernels update weights in place (Hogwild: threads write without locks, as word2vec.c
-does). Randomness is a uint64 state (splitmix64) passed in and returned, never np.random,
-so that a one-thread run with a given seed is reproducible bit for bit.
+does); the kernels' `weights` are (input_vectors, output_vectors, private_rows), where a thread
+may keep its own copy of the most frequent words' output rows (see `output_row`).
+Randomness is a uint64 state (splitmix64) passed in and returned, never np.random, so that a
+one-thread run with a given seed is reproducible bit for bit.
 
 Names from word2vec.c: input_vectors = syn0, output_vectors = syn1neg, the accumulated input
 gradient = neu1e, CBOW's mean context vector = neu1.
@@ -96,6 +98,20 @@ def next_random(state):
 def _uniform(bits):
     """A float in [0, 1) from 64 random bits (the top 24, enough for float32 comparisons)."""
     return np.float32(bits >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
+
+
+SHARED_ROWS = np.zeros(2, np.int64)  # private_rows for a thread that keeps no rows of its own
+
+
+@numba.njit(cache=True, inline="always")
+def output_row(word, private_rows):
+    """The row of output_vectors that holds `word`'s output vector for this thread. private_rows
+    is int64[2] = (n_private, offset): the words below n_private (the most frequent: ids are in
+    order of count) are read and written at word + offset, the thread's private copy of their
+    rows, which its caller merges into the shared rows from time to time (see train._Hogwild);
+    all others at word. Those rows are written by every thread all the time: sharing them costs
+    the cache line travelling between cores on most writes."""
+    return word + private_rows[1] if word < private_rows[0] else np.int64(word)
 
 
 @numba.njit(cache=True)
@@ -275,16 +291,17 @@ def _plan(weights, noise, sentence, length, pos, window, n_targets, plans, halve
     """Draw centre sentence[pos]'s random choices one centre ahead of training it: its window
     half-width (uniform in 1..window, word2vec.c's `b`) into halves[pos & 1], and its targets
     (the centre, then n_targets - 1 noise words, then the centre again as padding) into
-    plans[pos & 1]; then prefetch their output rows and the input row of the word a window
-    ahead, so that they arrive while the previous centre trains. Returns the state."""
+    plans[pos & 1], as rows of the output vectors (`output_row`); then prefetch those rows and
+    the input row of the word a window ahead, so that they arrive while the previous centre
+    trains. Returns the state."""
     slot = pos & 1
     state, bits = next_random(state)
     halves[slot] = window - _below(bits, window)
-    centre = sentence[pos]
+    centre = output_row(sentence[pos], weights[2])
     plans[slot, 0] = centre
     for k in range(1, n_targets):
         state, bits = next_random(state)
-        plans[slot, k] = draw_noise(bits, noise[0], noise[1])
+        plans[slot, k] = output_row(draw_noise(bits, noise[0], noise[1]), weights[2])
     for k in range(n_targets, plans.shape[1]):
         plans[slot, k] = centre
     for k in range(n_targets):
@@ -367,12 +384,13 @@ def _skipgram_shared(weights, noise, scratch, length, window, negative, alpha, s
     at a time (a padding row or column has gradient 0), so that each pass over a row does
     several multiply-adds per load and store.
 
-    weights: (input_vectors, output_vectors), float32[n_words, dim] each, updated in place.
+    weights: (input_vectors, output_vectors, private_rows): float32[n_words, dim] and
+    float32[n_words + private copies, dim], updated in place, and the rows map of `output_row`.
     noise: (threshold, alias) from `build_alias_table`.
     scratch: from `new_scratch`; its first array holds the (subsampled) sentence, `length` words.
     Returns (summed loss, number of (centre, context) pairs, state).
     """
-    input_vectors, output_vectors = weights
+    input_vectors, output_vectors, _ = weights
     sentence, contexts, plans, halves, scores, labels, valid, target_grads = scratch
     dim = input_vectors.shape[1]
     n_targets = negative + 1
@@ -467,10 +485,12 @@ def skipgram_shared_sentence_wide(weights, noise, scratch, length, window, negat
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def _predict(input_vectors, row, output_vectors, centre, negative, alpha, noise, state, grad, loss, product):
+def _predict(input_vectors, row, output_vectors, private_rows, centre, negative, alpha, noise, state, grad, loss,
+             product):  # fmt: skip
     """word2vec.c's negative-sampling step for one hidden vector: score input_vectors[row] (a
-    context word's input row, neu1) against the centre's output row (label 1) and `negative` fresh
-    noise words (label 0, skipped when equal to the centre). Output rows are updated as it goes;
+    context word's input row, neu1) against the centre's output row `centre` (label 1; a row as
+    given by `output_row`) and `negative` fresh noise words (label 0, skipped when equal to the
+    centre). Output rows are updated as it goes;
     grad (float32[dim]) receives the summed gradient for the hidden vector (neu1e), which the
     caller applies.
     Returns (state, loss, product) with the -log P terms added (see `_add_nll`).
@@ -483,7 +503,7 @@ def _predict(input_vectors, row, output_vectors, centre, negative, alpha, noise,
             target = centre
         else:
             state, bits = next_random(state)
-            target = draw_noise(bits, noise[0], noise[1])
+            target = output_row(draw_noise(bits, noise[0], noise[1]), private_rows)
             if target == centre:
                 continue
         score = np.float32(0.0)
@@ -507,7 +527,7 @@ def skipgram_exact_sentence(weights, noise, scratch, length, window, negative, a
 
     Arguments as `skipgram_shared_sentence`. Returns (summed loss, number of pairs, state).
     """
-    input_vectors, output_vectors = weights
+    input_vectors, output_vectors, private_rows = weights
     sentence, contexts, _, _, _, _, _, rows = scratch
     grad = rows[0]
     dim = input_vectors.shape[1]
@@ -516,11 +536,11 @@ def skipgram_exact_sentence(weights, noise, scratch, length, window, negative, a
     for pos in range(length):
         state, bits = next_random(state)
         n_contexts = _gather_window(sentence, length, pos, window - _below(bits, window), contexts)
-        centre = sentence[pos]
+        centre = output_row(sentence[pos], private_rows)
         for c in range(n_contexts):
             row = contexts[c]
-            state, loss, product = _predict(input_vectors, row, output_vectors, centre, negative, alpha, noise,
-                                            state, grad, loss, product)  # fmt: skip
+            state, loss, product = _predict(input_vectors, row, output_vectors, private_rows, centre, negative,
+                                            alpha, noise, state, grad, loss, product)  # fmt: skip
             for i in range(dim):
                 input_vectors[row, i] += grad[i]
         pairs += n_contexts
@@ -540,7 +560,7 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
 
     Arguments as `skipgram_shared_sentence`. Returns (summed loss, number of predictions, state).
     """
-    input_vectors, output_vectors = weights
+    input_vectors, output_vectors, _ = weights
     sentence, contexts, plans, halves, scores, labels, valid, rows = scratch
     mean, grad = rows[0], rows[1]
     dim = input_vectors.shape[1]
@@ -682,11 +702,15 @@ def train_segments(weights, noise, tokens, segment_starts, segment_ends, segment
     subsampled with `keep` (float32[n_words]) before windowing, and trained at the learning rate
     segment_alphas[s] (float32) with `method` (SKIPGRAM_SHARED, SKIPGRAM_EXACT or CBOW).
 
-    weights: (input_vectors, output_vectors), float32[n_words, dim] each, updated in place.
+    weights: (input_vectors, output_vectors), float32[n_words, dim] each, updated in place; or
+    (input_vectors, output_vectors, private_rows) for a thread with its own copy of some output
+    rows, placed after the shared rows (see `output_row`).
     noise: (threshold, alias) from `build_alias_table`.
     tokens: int32[n_tokens]; segment_starts, segment_ends: int64[n_segments].
     Returns (summed loss float64, number of loss terms: pairs for skip-gram, predictions for CBOW).
     """
+    if len(weights) == 2:
+        weights = (*weights, SHARED_ROWS)
     return trainer(method, weights[0].shape[1])(weights, noise, tokens, segment_starts, segment_ends, segment_alphas,
                                                 keep, window, negative, seed, first_segment)  # fmt: skip
 
