@@ -21,7 +21,9 @@ def test_planted_families_are_each_others_neighbours(family_file, arch, exact):
         top = [n.word for n in nearest(model, word, k=5)]
         assert all(n.startswith(family) for n in top), (word, top)
     losses = model.meta["training"]["epoch_loss"]
-    assert losses[-1] < losses[0]
+    assert losses[-1] < 0.6 * 6 * np.log(2)  # far below an untrained model's (1 + negative) log 2 per term
+    if not exact:  # word2vec.c's per-pair update levels off within the first epoch here (2.00-2.02 from then on)
+        assert losses[-1] < losses[0]
 
 
 def test_one_thread_and_a_seed_reproduce_bit_for_bit(family_file, tmp_path):
@@ -224,6 +226,7 @@ def test_output_vectors_are_the_start_of_a_table_with_room_for_private_rows():
     assert table.shape == (12, 4) and not np.shares_memory(table, mine)
     mine[:10] = np.arange(40).reshape(10, 4)
     np.testing.assert_array_equal(with_spare_rows(mine[:10], 5)[:10], mine[:10])
+    assert with_spare_rows(mine, 0) is mine  # one thread: trained in place
 
 
 def test_two_threads_leave_output_vectors_of_the_vocabulary_only(family_file):

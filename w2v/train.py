@@ -62,7 +62,10 @@ def _table(n_rows: int, dim: int) -> np.ndarray:
 def with_spare_rows(matrix: np.ndarray, spare_rows: int) -> np.ndarray:
     """A C-contiguous float32 table whose first len(matrix) rows are matrix's and `spare_rows` more
     follow: the table matrix is the start of if w2v made it so (init_weights), else a copy. (Any
-    other array's rows after matrix may be someone's data.)"""
+    other array's rows after matrix may be someone's data.) With no spare rows, matrix itself if
+    it can be trained in place."""
+    if not spare_rows:
+        return np.require(matrix, np.float32, ["C", "W", "O"])
     n_rows, dim = matrix.shape
     base = matrix.base
     if (
@@ -118,9 +121,9 @@ class _Hogwild:
     makes the cache line travel between cores. So with `private_rows` > 0, each thread but the
     first trains its own copy of the first private_rows output rows (weights[1] holds n_words
     rows, then one such copy per extra thread), and adds what it changed in them to the shared
-    rows after every block (about 8 blocks per thread per chunk). Measured on the one-line
-    benchmark corpus, one epoch, interleaved, medians of 6: two threads 1.67x one thread with no
-    private rows, 1.77x with 256, 1.92x with 1,024, 1.83x with 4,096.
+    rows after every block (about 8 blocks per thread per chunk). Two threads, skip-gram, against
+    none: +16 % words/s on the sentences benchmark corpus, +8 % on one line; accuracy unchanged
+    (bench/results/2026-11-26-scaling.md, which also has the sweep that chose 1,024).
 
     Used as a context manager, it gives the function queue_chunk(tokens, starts, ends, alphas,
     *rest, first_segment) -> wait, which takes the kernel's arguments after noise; wait() returns
@@ -332,11 +335,7 @@ def _resumed(checkpoint: Model, vocab: Vocab, spare_rows: int) -> Model:
     # Trainable copies only where needed: a checkpoint loaded with mmap=False is used as it is
     # (its output vectors are copied once if they need spare rows).
     input_vectors = np.require(np.asarray(checkpoint.input_vectors), np.float32, ["C", "W", "O"])
-    output_vectors = np.asarray(checkpoint.output_vectors)
-    if spare_rows:
-        output_vectors = with_spare_rows(output_vectors, spare_rows)[: len(vocab)]
-    else:
-        output_vectors = np.require(output_vectors, np.float32, ["C", "W", "O"])
+    output_vectors = with_spare_rows(np.asarray(checkpoint.output_vectors), spare_rows)[: len(vocab)]
     return Model(vocab, input_vectors, output_vectors, config=checkpoint.config)
 
 
