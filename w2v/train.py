@@ -93,6 +93,11 @@ def private_rows(n_words: int, threads: int) -> int:
     return min(PRIVATE_ROWS, n_words) if threads > 1 else 0
 
 
+def spare_rows(n_words: int, threads: int) -> int:
+    """The rows the output table needs after the vocabulary's: the extra threads' private copies."""
+    return (threads - 1) * private_rows(n_words, threads)
+
+
 def _release_big_buffers() -> None:
     """Make glibc return freed buffers of 1 MiB or more to the system. By default it raises that
     threshold to the largest buffer freed so far (up to 32 MiB) and then keeps the 4 MiB buffers
@@ -265,12 +270,12 @@ def train(
         started = time.perf_counter()
         encoded, vocab, corpus_stats = _read_corpus(sources, paths, config, scratch, quiet)
         threads = thread_count(config.threads)
-        spare_rows = (threads - 1) * private_rows(len(vocab), threads)  # made here: no copy in run_epochs
+        spare = spare_rows(len(vocab), threads)  # made here: no copy in run_epochs
         if resume_from is None:
-            model = Model(vocab, *init_weights(len(vocab), config.dim, config.seed, spare_rows), config=config)
+            model = Model(vocab, *init_weights(len(vocab), config.dim, config.seed, spare), config=config)
             done = {"epochs_done": 0, "epoch_loss": []}
         else:
-            model = _resumed(resume_from, vocab, spare_rows)
+            model = _resumed(resume_from, vocab, spare)
             done = resume_from.meta["training"]
         model.meta = {
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -368,7 +373,7 @@ def run_epochs(
     keep = keep_probabilities(vocab.counts, config.sample)
     noise = kernels.build_alias_table(noise_distribution(vocab.counts))
     n_private = private_rows(len(vocab), threads)
-    table = with_spare_rows(model.output_vectors, (threads - 1) * n_private)  # the output rows, then the copies
+    table = with_spare_rows(model.output_vectors, spare_rows(len(vocab), threads))  # the output rows, then the copies
     model.output_vectors = table[: len(vocab)]
     weights = (model.input_vectors, table)
     n_tokens = encoded.n_tokens
