@@ -1,5 +1,7 @@
 import gzip
+import json
 import random
+import time
 
 import pytest
 
@@ -44,3 +46,16 @@ def gz_file(tmp_path, family_text):
     with gzip.open(path, "wt") as out:
         out.write(family_text)
     return path
+
+
+def wait_for_checkpoint(model_dir, epochs_done: int, timeout: float = 120) -> None:
+    """Return once model_dir holds a checkpoint of at least `epochs_done` epochs (polling its meta.json)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if json.loads((model_dir / "meta.json").read_text())["training"]["epochs_done"] >= epochs_done:
+                return
+        except (OSError, ValueError, KeyError):
+            pass  # not written yet, or replaced while read
+        time.sleep(0.01)
+    raise AssertionError(f"no checkpoint of {epochs_done} epochs in {model_dir} after {timeout} s")

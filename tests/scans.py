@@ -2,14 +2,22 @@
 the tests compare: token lists and line ends."""
 
 import numpy as np
+from hypothesis import HealthCheck, settings
 
 from w2v.corpus import resolve_sources, scan
-from w2v.kernels import LINE_BREAK
+from w2v.text_kernels import LINE_BREAK
 
 
 def scan_paths(directory, *paths, tokenizer="simple", lowercase=True, **options):
     """scan() of `paths`, its files in `directory`."""
     return scan(resolve_sources([str(p) for p in paths]), tokenizer, lowercase, directory, **options)
+
+
+def scan_bytes(directory, data: bytes, tokenizer: str, chunk_bytes: int):
+    """scan() of `data` written to a file in `directory`, read in chunks of chunk_bytes."""
+    path = directory / "corpus.txt"
+    path.write_bytes(data)
+    return scan_paths(directory, path, tokenizer=tokenizer, lowercase=tokenizer == "simple", chunk_bytes=chunk_bytes)
 
 
 def ids_and_line_ends(result) -> tuple[np.ndarray, np.ndarray]:
@@ -35,3 +43,7 @@ def segments_of(encoded) -> list[tuple[int, int]]:
 
 def tokens_of(encoded) -> list[int]:
     return encoded.tokens.read(0, encoded.tokens.size).tolist()
+
+
+# Property tests: many examples, no deadline (numba may compile on the first), and a tmp_path per test.
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -4,15 +4,16 @@ import json
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import w2v
+from tests.conftest import wait_for_checkpoint
+from w2v.checkpoints import Interrupted
 from w2v.cli import cli
-from w2v.errors import W2VError
+from w2v.errors import ConfigError, W2VError
 
 SMALL = dict(dim=16, min_count=1, sample=0, epochs=3, seed=3, threads=1)
 
@@ -21,49 +22,77 @@ class Stop(Exception):
     pass
 
 
-@pytest.mark.parametrize("mmap", [False, True])
-def test_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does(family_file, tmp_path, mmap):
-    config = w2v.TrainConfig(**SMALL)
-    whole = w2v.train(str(family_file), config, quiet=True)
+@pytest.fixture
+def stopped_after_one_epoch(family_file, tmp_path, monkeypatch):
+    """A model directory holding the checkpoint after epoch 1 of 3, as a run stopped there leaves it."""
+    from w2v import checkpoints
 
-    def save_then_stop(model):
-        w2v.save(model, tmp_path / "m")
+    save = checkpoints.save_model
+
+    def save_then_stop(model, path):
+        save(model, path)
         raise Stop
 
+    monkeypatch.setattr(checkpoints, "save_model", save_then_stop)
     with pytest.raises(Stop):
-        w2v.train(str(family_file), config, quiet=True, checkpoint=save_then_stop)
-    checkpoint = w2v.load(tmp_path / "m", mmap=mmap)
-    assert checkpoint.meta["training"]["epochs_done"] == 1
-    assert checkpoint.meta["training"]["complete"] is False
-    resumed = w2v.train(str(family_file), quiet=True, resume_from=checkpoint)
+        w2v.train(str(family_file), w2v.TrainConfig(**SMALL), quiet=True, model_dir=tmp_path / "m")
+    monkeypatch.setattr(checkpoints, "save_model", save)
+    return tmp_path / "m"
+
+
+def test_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does(family_file, stopped_after_one_epoch):
+    whole = w2v.train(str(family_file), w2v.TrainConfig(**SMALL), quiet=True)
+    checkpoint = w2v.load(stopped_after_one_epoch)
+    assert (checkpoint.training.epochs_done, checkpoint.training.complete) == (1, False)
+    resumed = w2v.train(str(family_file), quiet=True, model_dir=stopped_after_one_epoch, resume=True)
     np.testing.assert_array_equal(resumed.input_vectors, whole.input_vectors)
     np.testing.assert_array_equal(resumed.output_vectors, whole.output_vectors)
-    assert resumed.meta["training"]["epoch_loss"] == whole.meta["training"]["epoch_loss"]
-    assert resumed.meta["training"]["complete"] is True
+    assert resumed.training.epoch_loss == whole.training.epoch_loss
+    saved = w2v.load(stopped_after_one_epoch)
+    assert saved.training.complete is True and saved.training.epochs_done == 3
+    np.testing.assert_array_equal(saved.input_vectors, whole.input_vectors)
 
 
-def test_resume_refuses_another_corpus_and_a_finished_model(family_file, tmp_path):
-    config = w2v.TrainConfig(**SMALL)
-    finished = w2v.train(str(family_file), config, quiet=True)
-    with pytest.raises(W2VError, match=r"already trained \(3 of 3 epochs\); nothing to resume"):
-        w2v.train(str(family_file), quiet=True, resume_from=finished)
-    finished.meta["training"]["epochs_done"] = 1
+def test_resume_takes_the_checkpoints_options_and_only_threads_may_change(family_file, stopped_after_one_epoch):
+    with pytest.raises(W2VError, match=r"^--dim 50 differs from the checkpoint's 16; --resume continues"):
+        w2v.train(str(family_file), {"dim": 50}, quiet=True, model_dir=stopped_after_one_epoch, resume=True)
+    with pytest.raises(W2VError, match=r"^--sample 0.001 differs from the checkpoint's 0;"):  # a whole default config
+        w2v.train(str(family_file), w2v.TrainConfig(dim=16), quiet=True, model_dir=stopped_after_one_epoch,
+                  resume=True)  # fmt: skip
+    assert w2v.load(stopped_after_one_epoch).training.epochs_done == 1  # refused before any training
+    model = w2v.train(str(family_file), {"threads": 2, "dim": 16}, quiet=True, model_dir=stopped_after_one_epoch,
+                      resume=True)  # fmt: skip
+    assert model.config == w2v.TrainConfig(**{**SMALL, "threads": 2})
+    assert model.training.epochs_done == 3 and model.training.threads in (1, 2)
+
+
+def test_resume_refuses_another_corpus(stopped_after_one_epoch, tmp_path):
     other = tmp_path / "other.txt"
     other.write_text("completely different words here\n" * 10)
     with pytest.raises(W2VError, match="not the one the checkpoint was trained on"):
-        w2v.train(str(other), quiet=True, resume_from=finished)
+        w2v.train(str(other), quiet=True, model_dir=stopped_after_one_epoch, resume=True)
 
 
-def test_cli_resume_checks_options(family_file, tmp_path):
-    model_dir = tmp_path / "m"
-    config = w2v.TrainConfig(**SMALL)
+def test_resuming_a_finished_model_says_so_and_changes_nothing(family_file, tmp_path, capsys):
+    w2v.train(str(family_file), w2v.TrainConfig(**SMALL), quiet=True, model_dir=tmp_path / "m")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()}
+    model = w2v.train(str(family_file), model_dir=tmp_path / "m", resume=True)
+    assert model.training.complete is True
+    assert capsys.readouterr().err == f"{tmp_path / 'm'} is already trained (3 of 3 epochs); nothing to resume\n"
+    assert {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()} == before
 
-    def save_then_stop(model):
-        w2v.save(model, model_dir)
-        raise Stop
 
-    with pytest.raises(Stop):
-        w2v.train(str(family_file), config, quiet=True, checkpoint=save_then_stop)
+def test_resume_needs_a_checkpoint(family_file, tmp_path, trained_model_dir):
+    with pytest.raises(ConfigError, match="resume=True continues the checkpoint in a model_dir; none was given"):
+        w2v.train(str(family_file), resume=True)
+    imported = tmp_path / "imported"
+    w2v.save(w2v.Model(w2v.load(trained_model_dir).vocab, np.zeros((16, 2), np.float32)), imported)
+    with pytest.raises(W2VError, match="has no checkpoint to resume"):
+        w2v.train(str(family_file), model_dir=imported, resume=True)
+
+
+def test_cli_resume_checks_the_options_given_and_finishes_the_run(family_file, stopped_after_one_epoch):
+    model_dir = stopped_after_one_epoch
     runner = CliRunner()
     result = runner.invoke(cli, ["neighbors", "animal1", "-k", "1", "--model-dir", str(model_dir)])
     assert (
@@ -79,8 +108,24 @@ def test_cli_resume_checks_options(family_file, tmp_path):
     assert result.exit_code == 0, result.output
     meta = json.loads((model_dir / "meta.json").read_text())
     assert meta["training"]["epochs_done"] == 3 and meta["training"]["complete"] is True
+    # A script that retries --resume until it succeeds stops here: nothing to do is success.
+    result = runner.invoke(cli, ["train", str(family_file), "--model-dir", str(model_dir), "--resume"])
+    assert result.exit_code == 0
+    assert result.stderr == f"{model_dir} is already trained (3 of 3 epochs); nothing to resume\n"
 
 
+def test_interruptions_say_what_the_directory_holds(tmp_path):
+    assert str(Interrupted(tmp_path / "m", 2, 5, existed=True)) == (
+        f"interrupted: {tmp_path / 'm'} holds the model after epoch 2 of 5; continue with --resume"
+    )
+    assert str(Interrupted(tmp_path / "m", 0, 5, existed=True)) == (
+        f"interrupted: nothing was saved; {tmp_path / 'm'} is as it was"
+    )
+    assert str(Interrupted(tmp_path / "m", 0, 5, existed=False)) == "interrupted: nothing was saved"
+    assert isinstance(Interrupted(tmp_path, 0, 1, False), KeyboardInterrupt)
+
+
+@pytest.mark.slow
 def test_sigkill_mid_training_leaves_the_last_checkpoint_and_resume_finishes(tmp_path):
     rng = np.random.default_rng(0)
     corpus = tmp_path / "c.txt"
@@ -90,14 +135,11 @@ def test_sigkill_mid_training_leaves_the_last_checkpoint_and_resume_finishes(tmp
     command = [sys.executable, "-m", "w2v", "train", str(corpus), "--model-dir", str(model_dir), "--epochs", "30",
                "--min-count", "1", "--dim", "32", "--threads", "1", "--quiet"]  # fmt: skip
     process = subprocess.Popen(command)
-    deadline = time.time() + 60
-    while time.time() < deadline and not (model_dir / "meta.json").exists():
-        time.sleep(0.05)
-    time.sleep(0.3)  # into a later epoch, possibly mid-save
+    wait_for_checkpoint(model_dir, epochs_done=2)  # a later epoch than the first: it may be mid-save
     process.send_signal(signal.SIGKILL)
     process.wait()
     checkpoint = w2v.load(model_dir)  # whole and readable
-    done = checkpoint.meta["training"]["epochs_done"]
+    done = checkpoint.training.epochs_done
     assert 1 <= done < 30
     assert checkpoint.input_vectors.shape == (300, 32)
     result = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=300)
@@ -107,6 +149,7 @@ def test_sigkill_mid_training_leaves_the_last_checkpoint_and_resume_finishes(tmp
     assert len(meta["training"]["epoch_loss"]) == 30
 
 
+@pytest.mark.slow
 def test_sigkill_mid_save_keeps_the_previous_checkpoint_and_resume_cleans_up(family_file, tmp_path):
     model_dir = tmp_path / "m"
     options = ["train", str(family_file), "--model-dir", str(model_dir), "--epochs", "4", "--min-count", "1",
@@ -128,9 +171,9 @@ def test_sigkill_mid_save_keeps_the_previous_checkpoint_and_resume_cleans_up(fam
     killed = subprocess.run([sys.executable, "-c", killer], capture_output=True, text=True, timeout=300)
     assert killed.returncode == -signal.SIGKILL
     checkpoint = w2v.load(model_dir)
-    assert checkpoint.meta["training"]["epochs_done"] == 1  # the previous good one, whole
+    assert checkpoint.training.epochs_done == 1  # the previous good one, whole
     assert {p.name for p in tmp_path.iterdir() if p.name.startswith(".m.tmp-")}  # the killed save's debris
     result = subprocess.run([sys.executable, "-m", "w2v", *options, "--resume"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert w2v.load(model_dir).meta["training"]["complete"] is True
+    assert w2v.load(model_dir).training.complete is True
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # debris of the killed run removed

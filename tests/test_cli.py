@@ -1,22 +1,30 @@
 """The command line: exit codes, exact messages, streams."""
 
 import json
+import os
+import pty
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import w2v
+from tests.conftest import wait_for_checkpoint
+from tests.test_query import VECTORS, WORDS
 from w2v.cli import cli
+from w2v.formats import write_word2vec
 
 README = Path(__file__).parent.parent / "README.md"
 
 
-def run(*args, env=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
+def run(*args, env=None, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, input=input)
 
 
 def test_train_writes_the_model_and_nothing_to_stdout(family_file, tmp_path):
@@ -227,7 +235,7 @@ def test_evaluate_defaults_to_the_bundled_sets(trained_model_dir):
 
 
 def test_max_vocab_memory_sizes(family_file, tmp_path):
-    from w2v.cli import ByteSize
+    from w2v.cli.train import ByteSize
 
     assert [ByteSize().convert(v, None, None) for v in ("500", "2K", "1.5M", "2G", "2gb", "none")] == [
         500, 2048, 3 << 19, 2 << 30, 2 << 30, None,
@@ -237,6 +245,7 @@ def test_max_vocab_memory_sizes(family_file, tmp_path):
     assert result.stderr == "Error: max_vocab_memory must be at least 1 MB, got 102400 bytes\n"
 
 
+@pytest.mark.slow
 def test_pruning_is_reported_and_recorded(tmp_path):
     lines = [" ".join(["common"] * 5 + [f"rare{n}x{k}" for k in range(40)]) for n in range(2000)]
     corpus = tmp_path / "many_words.txt"
@@ -248,3 +257,168 @@ def test_pruning_is_reported_and_recorded(tmp_path):
     assert "words seen fewer than" in result.stderr and "may be missing" in result.stderr
     pruned = json.loads((tmp_path / "m" / "meta.json").read_text())["corpus"]["pruned"]
     assert pruned["times"] >= 1 and pruned["words"] > 0 and pruned["tokens"] >= pruned["words"]
+
+
+@pytest.fixture
+def vectors_file(tmp_path):
+    path = tmp_path / "v.txt"
+    write_word2vec(path, WORDS, VECTORS)
+    return path
+
+
+def test_cli_analogy_and_similarity(vectors_file):
+    result = run("analogy", "man", "king", "woman", "-k", "1", "--vectors", vectors_file)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "man : king :: woman : ?"
+    assert result.stdout.splitlines()[1].split()[:2] == ["1", "queen"]
+    data = json.loads(run("analogy", "man", "king", "woman", "--method", "mul", "--json", "--vectors",
+                          vectors_file).stdout)  # fmt: skip
+    assert data["answers"][0]["word"] == "queen"
+    result = run("similarity", "king", "queen", "--vectors", vectors_file)
+    assert result.stdout == f"cosine similarity\t{2 / np.sqrt(6):.4f}\neuclidean distance\t1.0000\n"
+    result = run("similarity", "king", "kingg", "--vectors", vectors_file)
+    assert result.exit_code == 1
+    assert result.stderr == "Error: 'kingg' is not in the vocabulary; did you mean 'king'?\n"
+
+
+def test_cli_vector_of(vectors_file):
+    result = run("neighbors", "--vector-of", "king - man + woman", "-k", "1", "--metric", "cosine",
+                 "--vectors", vectors_file)  # fmt: skip
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "king - man + woman"
+    assert result.stdout.splitlines()[2].split()[:2] == ["1", "queen"]
+
+
+def test_cli_queries_from_stdin_keep_going_after_an_error(vectors_file):
+    result = run("neighbors", "-", "-k", "1", "--metric", "cosine", "--json", "--vectors", vectors_file,
+                 input="king\nnope\nking - man + woman\nEXIT\nqueen\n")  # fmt: skip
+    assert result.exit_code == 1  # one query failed
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(d["query"], d["cosine"][0]["word"]) for d in lines] == [("king", "queen"), ("king - man + woman", "queen")]
+    assert result.stderr == "Error: 'nope' is not in the vocabulary\n"
+
+
+def test_neighbors_needs_a_query(vectors_file):
+    result = run("neighbors", "--vectors", vectors_file)
+    assert result.exit_code == 2
+    assert "give a WORD, --vector-of EXPR, or - to read queries from standard input" in result.stderr
+
+
+def test_import_then_query_memory_mapped(vectors_file, tmp_path):
+    target = tmp_path / "imported"
+    result = run("import", vectors_file, "--model-dir", target)
+    assert result.exit_code == 0
+    assert result.stderr == f"imported 5 words x 4 dimensions into {target}\n"
+    model = w2v.load(target)
+    assert model.words == WORDS and model.output_vectors is None
+    assert isinstance(model.input_vectors, np.memmap)
+    np.testing.assert_allclose(model.input_vectors, VECTORS, atol=1e-6)
+    assert run("neighbors", "king", "--model-dir", target).exit_code == 0
+
+
+def test_import_a_damaged_file_keeps_nothing(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2 3\nking 1 2 3\nqueen 1 2\n")
+    result = run("import", bad, "--model-dir", tmp_path / "m")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {bad}:3: expected 3 values after 'queen', got 2\n"
+    assert not (tmp_path / "m").exists()
+
+
+def test_export_normalize_and_npy_for_torch(vectors_file, tmp_path):
+    target = tmp_path / "m"
+    run("import", vectors_file, "--model-dir", target)
+    out = tmp_path / "table.npy"
+    assert run("export", out, "--normalize", "--limit", "4", "--model-dir", target).exit_code == 0
+    table = np.load(out)
+    assert table.shape == (4, 4)
+    np.testing.assert_allclose(np.linalg.norm(table, axis=1), 1.0, rtol=1e-6)
+    assert (tmp_path / "table.vocab.txt").read_text().splitlines() == WORDS[:4]
+
+
+def test_table_goes_into_torch_embedding(vectors_file, tmp_path):
+    torch = pytest.importorskip("torch", reason="torch is not installed (pip install '.[torch]')")
+    target = tmp_path / "m"
+    run("import", vectors_file, "--model-dir", target)
+    out = tmp_path / "out.npy"
+    run("export", out, "--model-dir", target)
+    # Exactly the README's lines:
+    embedding = torch.nn.Embedding.from_pretrained(torch.from_numpy(np.load(out)), freeze=True)
+    words = (tmp_path / "out.vocab.txt").read_text(encoding="utf-8").splitlines()
+    row = embedding(torch.tensor([words.index("queen")]))
+    np.testing.assert_allclose(row.numpy()[0], VECTORS[3], atol=1e-6)
+    assert not embedding.weight.requires_grad
+
+
+@pytest.mark.slow
+def test_stdin_prompt_only_on_a_terminal(vectors_file):
+    # Like word2vec.c's distance: a prompt before each query when a person types them, none when
+    # a file or a pipe gives them.
+    command = [sys.executable, "-m", "w2v", "neighbors", "-", "--vectors", str(vectors_file), "-k", "1"]
+    piped = subprocess.run(command, input="king\n", capture_output=True, text=True)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.startswith("king\n") and "Enter a word" not in piped.stderr
+    leader, follower = pty.openpty()
+    typed = subprocess.Popen(command, stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(follower)
+    os.write(leader, b"king\nEXIT\n")
+    out, err = typed.communicate(timeout=60)
+    os.close(leader)
+    assert typed.returncode == 0, err
+    assert out.startswith("king\n")
+    assert err == "Enter a word or an expression (EXIT or Ctrl-D to quit): " * 2
+
+
+def interrupt_training(corpus, model_dir, *options, checkpoint=False):
+    """Start `w2v train`; once it trains (its "training ..." line on stderr) and, if `checkpoint`,
+    once the first checkpoint is on disk, send SIGINT. Returns (seconds to exit, exit status,
+    the last line on stderr)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "w2v", "train", str(corpus), "--model-dir", str(model_dir), "--epochs", "200",
+         "--min-count", "1", *options],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    for line in process.stderr:  # universal newlines: the progress bar's updates are lines too
+        if line.startswith("training "):
+            break
+    else:
+        raise AssertionError(f"training never started: {process.wait()}")
+    if checkpoint:
+        wait_for_checkpoint(model_dir, epochs_done=1)
+    interrupted = time.perf_counter()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    return time.perf_counter() - interrupted, process.returncode, stderr.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def big_corpus(tmp_path):
+    rng = np.random.default_rng(0)
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b" ".join(np.array([f"w{i}".encode() for i in range(500)])[rng.integers(0, 500, 300_000)]))
+    return corpus
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_training_quickly_and_keeps_the_old_model(big_corpus, tmp_path, trained_model_dir):
+    model_dir = tmp_path / "m"
+    w2v.save(w2v.load(trained_model_dir, mmap=False), model_dir)
+    before = (model_dir / "input.npy").read_bytes()
+    seconds, status, message = interrupt_training(big_corpus, model_dir, "--no-checkpoints")
+    assert seconds < 5
+    assert status == 130
+    assert message == f"interrupted: nothing was saved; {model_dir} is as it was"
+    assert (model_dir / "input.npy").read_bytes() == before
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_checkpoints_says_which_epoch_is_on_disk(big_corpus, tmp_path):
+    model_dir = tmp_path / "m"
+    seconds, status, message = interrupt_training(big_corpus, model_dir, checkpoint=True)
+    assert seconds < 5
+    assert status == 130
+    epochs_done = w2v.load(model_dir).training.epochs_done
+    assert epochs_done >= 1
+    assert (
+        message == f"interrupted: {model_dir} holds the model after epoch {epochs_done} of 200; continue with --resume"
+    )

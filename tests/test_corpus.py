@@ -2,14 +2,19 @@ import bz2
 import gzip
 import io
 import lzma
+import string
 import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tests.scans import ids_and_line_ends, scan_paths
+import w2v
+from tests.scans import FUZZ, ids_and_line_ends, lines_of, scan_bytes, scan_paths
 from w2v.corpus import MAX_TOKEN_BYTES, _character_boundary, _cut_point, read_chunks, resolve_sources, scan
 from w2v.errors import CorpusError
+from w2v.tokenize import tokenize
 
 
 def test_scan_counts_first_seen_ids_and_line_ends(tmp_path):
@@ -26,6 +31,7 @@ def test_scan_counts_first_seen_ids_and_line_ends(tmp_path):
     assert np.load(result.ids.path).tolist() == result.ids.read(0, result.ids.size).tolist()  # a valid .npy
 
 
+@pytest.mark.slow
 def test_a_long_line_with_no_newline_is_read_whole(tmp_path):
     # 2 million tokens, one line, read in chunks far smaller than the line.
     words = np.array([b"alpha", b"beta", b"gamma", b"delta"])
@@ -200,3 +206,60 @@ def test_a_giant_token_inside_one_chunk_is_cut_at_character_boundaries():
     assert len(pieces) == 2 and all(len(piece) == MAX_TOKEN_BYTES for piece in pieces)
     for piece in pieces:
         piece.decode("utf-8")
+
+
+@pytest.mark.slow
+def test_hostile_bytes_are_read_without_crashing(tmp_path):
+    rng = np.random.default_rng(5)
+    corpus = tmp_path / "garbage.bin"
+    corpus.write_bytes(rng.integers(0, 256, 200_000, dtype=np.uint8).tobytes() + b"\x00" * 1000 + b"ok ok ok\r\nok")
+    for tokenizer in ("simple", "whitespace"):
+        model = w2v.train(str(corpus), w2v.TrainConfig(min_count=1, epochs=1, tokenizer=tokenizer), quiet=True)
+        assert model.meta["corpus"]["invalid_utf8_bytes"] > 0
+        assert np.isfinite(model.input_vectors).all()
+
+
+@pytest.mark.slow
+def test_a_50_mb_token_is_cut_into_1_mib_words_and_training_goes_on(tmp_path):
+    corpus = tmp_path / "giant_token.txt"
+    with open(corpus, "wb") as out:
+        out.write(b"alpha beta gamma ")
+        for _ in range(50):
+            out.write(b"x" * (1 << 20))
+        out.write(b" alpha beta gamma\n")
+    model = w2v.train(str(corpus), w2v.TrainConfig(min_count=1, epochs=1, dim=8), quiet=True, work_dir=str(tmp_path))
+    assert {"alpha", "beta", "gamma"} <= set(model.words)
+    assert [word for word in model.words if word.startswith("x")] == ["x" * (1 << 20)]  # 50 pieces of 1 MiB
+    assert model.meta["corpus"]["tokens"] == 6 + 50
+    assert np.isfinite(model.input_vectors).all()
+
+
+@FUZZ
+@given(
+    text=st.text(alphabet=string.ascii_letters + " \t\n\r" + "é中ß\u00a0\u3000,.!", max_size=400),
+    chunk_bytes=st.integers(min_value=1, max_value=64),
+    tokenizer=st.sampled_from(["simple", "whitespace"]),
+)
+def test_chunked_scan_equals_tokenizing_each_line(tmp_path, text, chunk_bytes, tokenizer):
+    result = scan_bytes(tmp_path, text.encode("utf-8"), tokenizer, chunk_bytes)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    expected = [tokens for line in lines if (tokens := tokenize(line, tokenizer))]
+    got = [[token.decode("utf-8") for token in line] for line in lines_of(result)]
+    assert got == expected
+    assert result.counts.sum() == result.n_tokens == sum(map(len, expected))
+    assert result.n_lines == len(expected)
+
+
+@FUZZ
+@given(data=st.binary(max_size=600), chunk_bytes=st.integers(min_value=1, max_value=128))
+def test_any_bytes_are_read_without_error(tmp_path, data, chunk_bytes):
+    if data.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")):
+        data = b" " + data  # compressed-file magic: a damaged archive is a (tested) error, not text
+    for tokenizer in ("simple", "whitespace"):
+        result = scan_bytes(tmp_path, data, tokenizer, chunk_bytes)
+        for word in result.words:
+            word.decode("utf-8")  # invalid input was replaced: every word is valid UTF-8
+            assert word and not any(c in word for c in b" \t\n\r\x0b\x0c")
+        ids, line_ends = ids_and_line_ends(result)
+        assert line_ends.tolist() == sorted(line_ends.tolist())
+        assert line_ends[-1] == ids.size == result.n_tokens

@@ -76,6 +76,9 @@ def test_similarity_over_covered_pairs(tmp_path):
     assert result.spearman == pytest.approx(np.sqrt(3) / 2)
 
 
+# gensim 4.4's most_similar_cosmul calls its own deprecated init_sims.
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
 def test_3cosadd_and_3cosmul_agree_with_gensim():
     gensim_models = pytest.importorskip("gensim.models")
     rng = np.random.default_rng(0)

@@ -10,6 +10,7 @@ import pytest
 
 from tests import reference
 from w2v import kernels
+from w2v.kernel_types import Sampling, Segments, Settings, Weights, shared_weights
 from w2v.sampling import keep_probabilities, noise_distribution
 
 N_WORDS, DIM = 12, 8
@@ -18,6 +19,11 @@ N_WORDS, DIM = 12, 8
 def tables(counts):
     threshold, alias = kernels.build_alias_table(noise_distribution(counts))
     return threshold, alias
+
+
+def sampling(counts, keep=None):
+    keep = np.ones(len(counts), np.float32) if keep is None else keep
+    return Sampling(keep, *tables(counts))
 
 
 @pytest.fixture
@@ -34,24 +40,24 @@ SENTENCE = np.array([0, 3, 1, 4, 4, 2, 7, 0, 11, 5, 6, 1, 9], dtype=np.int32)
 
 SENTENCE_KERNELS = {
     "exact": kernels.skipgram_exact_sentence,
-    "shared": kernels.skipgram_shared_sentence,
-    "shared_wide": kernels.skipgram_shared_sentence_wide,
+    "shared": kernels.skipgram_sentence,
+    "shared_wide": kernels.skipgram_sentence_wide,
     "cbow": kernels.cbow_sentence,
 }
 
 
 def run_kernel(method, inp, out, window, negative, alpha, seed, sentence=SENTENCE, counts=COUNTS):
-    scratch = kernels.new_scratch(window, negative, inp.shape[1], len(sentence))
-    scratch[0][:] = sentence
+    settings = Settings(window=window, negative=negative)
+    scratch = kernels.new_scratch(settings, inp.shape[1], len(sentence))
+    scratch.sentence[:] = sentence
     return SENTENCE_KERNELS[method](
-        (inp, out, kernels.SHARED_ROWS),
-        tables(counts),
-        scratch,
-        len(sentence),
-        window,
-        negative,
-        np.float32(alpha),
-        np.uint64(seed),
+        weights=shared_weights(inp, out),
+        sampling=sampling(counts),
+        settings=settings,
+        scratch=scratch,
+        length=len(sentence),
+        alpha=np.float32(alpha),
+        state=np.uint64(seed),
     )
 
 
@@ -129,31 +135,25 @@ def _cpu_flags():
         return []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("avx512f" not in _cpu_flags(), reason="the CPU has no 512-bit vectors")
 def test_wide_kernel_uses_512_bit_vectors():
     # Compiled afresh (numba cannot show the code of a cached function). On this CPU LLVM keeps to
     # 256-bit registers for floats unless the attribute set by _prefer_512_bit_vectors reaches it.
-    kernel = numba.njit(fastmath=True, error_model="numpy")(kernels.skipgram_shared_sentence_wide.py_func)
+    kernel = numba.njit(fastmath=True, error_model="numpy")(kernels.skipgram_sentence_wide.py_func)
     inp = np.zeros((N_WORDS, 100), np.float32)
-    scratch = kernels.new_scratch(2, 3, 100, len(SENTENCE))
-    scratch[0][:] = SENTENCE
-    kernel(
-        (inp, inp.copy(), kernels.SHARED_ROWS),
-        tables(COUNTS),
-        scratch,
-        len(SENTENCE),
-        2,
-        3,
-        np.float32(0.1),
-        np.uint64(1),
-    )
+    settings = Settings(window=2, negative=3)
+    scratch = kernels.new_scratch(settings, 100, len(SENTENCE))
+    scratch.sentence[:] = SENTENCE
+    kernel(shared_weights(inp, inp.copy()), sampling(COUNTS), settings, scratch, len(SENTENCE), np.float32(0.1),
+           np.uint64(1))  # fmt: skip
     multiply_adds = [line for line in kernel.inspect_asm(kernel.signatures[0]).split("\n") if "vfmadd" in line]
     assert any("zmm" in line for line in multiply_adds)  # the float arithmetic runs 16 lanes wide
 
 
 def test_trainer_picks_the_wide_kernel_from_64_dimensions():
-    assert kernels.trainer(kernels.SKIPGRAM_SHARED, 100) is kernels._train_skipgram_shared_wide
-    assert kernels.trainer(kernels.SKIPGRAM_SHARED, kernels.WIDE_FROM_DIM - 1) is kernels._train_skipgram_shared
+    assert kernels.trainer(kernels.SKIPGRAM, 100) is kernels._train_skipgram_wide
+    assert kernels.trainer(kernels.SKIPGRAM, kernels.WIDE_FROM_DIM - 1) is kernels._train_skipgram
     assert kernels.trainer(kernels.CBOW, 100) is kernels._train_cbow
 
 
@@ -184,7 +184,7 @@ def test_noise_word_equal_to_centre_is_skipped(method):
     assert (pairs_alone, loss_alone) == (0, 0.0)  # one word alone has no context
 
 
-METHOD_IDS = {"shared": kernels.SKIPGRAM_SHARED, "exact": kernels.SKIPGRAM_EXACT, "cbow": kernels.CBOW}
+METHOD_IDS = {"shared": kernels.SKIPGRAM, "exact": kernels.SKIPGRAM_EXACT, "cbow": kernels.CBOW}
 
 
 @pytest.mark.parametrize("method", METHOD_IDS)
@@ -209,9 +209,12 @@ def test_train_segments_matches_reference(method, weights):
         ref_loss += loss
         ref_count += count
     loss, count = kernels.train_segments(
-        (inp, out), (threshold, alias), tokens, starts, ends, alphas, keep,
-        METHOD_IDS[method], 3, 4, np.uint64(seed), 100,
-    )  # fmt: skip
+        METHOD_IDS[method],
+        weights=shared_weights(inp, out),
+        sampling=Sampling(keep, threshold, alias),
+        settings=Settings(window=3, negative=4),
+        segments=Segments(tokens, starts, ends, alphas, first=100, seed=np.uint64(seed)),
+    )
     assert count == ref_count
     assert loss == pytest.approx(ref_loss, rel=1e-4)
     np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-6)
@@ -221,15 +224,18 @@ def test_train_segments_matches_reference(method, weights):
 COMPILED_KERNELS = """
 import numpy as np
 from w2v import kernels
-threshold, alias = kernels.build_alias_table(np.full(4, 0.25))
-weights = (np.zeros((4, 8), np.float32), np.zeros((4, 8), np.float32))
-kernels.train_segments(weights, (threshold, alias), np.arange(4, dtype=np.int32), np.array([0]), np.array([4]),
-                       np.array([0.025], np.float32), np.ones(4, np.float32), kernels.{method}, 2, 2, np.uint64(1), 0)
-print(*[name for name in ("skipgram_shared_sentence", "skipgram_exact_sentence", "cbow_sentence")
+from w2v.kernel_types import Sampling, Segments, Settings, shared_weights
+sampling = Sampling(np.ones(4, np.float32), *kernels.build_alias_table(np.full(4, 0.25)))
+weights = shared_weights(np.zeros((4, 8), np.float32), np.zeros((4, 8), np.float32))
+segments = Segments(np.arange(4, dtype=np.int32), np.array([0]), np.array([4]), np.array([0.025], np.float32), 0,
+                    np.uint64(1))
+kernels.train_segments(kernels.{method}, weights, sampling, Settings(2, 2), segments)
+print(*[name for name in ("skipgram_sentence", "skipgram_sentence_wide", "skipgram_exact_sentence", "cbow_sentence")
         if getattr(kernels, name).signatures])
 """
 
 
+@pytest.mark.slow
 def test_a_cold_cache_compiles_only_the_method_used(tmp_path):
     # The first run of each method compiles it; compiling the other two as well tripled the wait.
     environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
@@ -252,8 +258,7 @@ def test_alias_table_represents_the_distribution_exactly():
 
 def test_noise_draws_follow_count_to_the_three_quarters():
     counts = np.array([10_000, 1_000, 100, 10, 1], np.int64)
-    threshold, alias = kernels.build_alias_table(noise_distribution(counts))
-    draws = kernels.draw_noise_samples(threshold, alias, 400_000, 3)
+    draws = kernels.draw_noise_samples(sampling(counts), 400_000, 3)
     observed = np.bincount(draws, minlength=5) / draws.size
     expected = counts**0.75 / (counts**0.75).sum()
     np.testing.assert_allclose(observed, expected, atol=0.003)
@@ -277,15 +282,14 @@ def test_private_rows_are_trained_as_the_shared_rows_would_be(method, weights):
     n_private = 4
     tokens = np.tile(SENTENCE, 4)
     starts, ends = np.array([0, 13, 26, 39], np.int64), np.array([13, 26, 39, 52], np.int64)
-    alphas = np.full(4, 0.05, np.float32)
-    settings = (np.ones(N_WORDS, np.float32), METHOD_IDS[method], 3, 5, np.uint64(9), 0)
+    segments = Segments(tokens, starts, ends, np.full(4, 0.05, np.float32), first=0, seed=np.uint64(9))
+    settings = Settings(window=3, negative=5)
     shared_inp, shared_out = inp.copy(), out.copy()
-    shared = kernels.train_segments((shared_inp, shared_out), tables(COUNTS), tokens, starts, ends, alphas, *settings)
+    shared = kernels.train_segments(METHOD_IDS[method], shared_weights(shared_inp, shared_out), sampling(COUNTS),
+                                    settings, segments)  # fmt: skip
     table = np.concatenate([out, out[:n_private]])
-    private_rows = np.array([n_private, N_WORDS], np.int64)
-    private = kernels.train_segments(
-        (inp, table, private_rows), tables(COUNTS), tokens, starts, ends, alphas, *settings
-    )
+    private = kernels.train_segments(METHOD_IDS[method], Weights(inp, table, np.array([n_private, N_WORDS])),
+                                     sampling(COUNTS), settings, segments)  # fmt: skip
     assert private == shared
     np.testing.assert_array_equal(inp, shared_inp)
     np.testing.assert_array_equal(table[N_WORDS:], shared_out[:n_private])  # the copy was trained

@@ -1,8 +1,11 @@
+import re
+
 import numpy as np
 import pytest
 
+from w2v.errors import W2VError
 from w2v.model import Model
-from w2v.query import Index, nearest
+from w2v.query import Index, analogy, nearest, similarity, vector_of
 from w2v.vocab import Vocab
 
 
@@ -38,3 +41,48 @@ def test_query_word_excluded_and_k_capped(model):
 
 def test_zero_vector_query_does_not_crash(model):
     assert len(Index(model).nearest(np.zeros(2, np.float32), k=2)) == 2
+
+
+# A tiny world where the royal and the gender direction are separate axes.
+WORDS = ["man", "woman", "king", "queen", "apple"]
+
+
+VECTORS = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 0, 1, 0], [1, 1, 1, 0], [0, 0, 0, 1]], dtype=np.float32)
+
+
+@pytest.fixture
+def royal():
+    return Model(Vocab(WORDS, np.array([5, 4, 3, 2, 1])), VECTORS)
+
+
+def test_analogy_finds_queen_and_excludes_inputs(royal):
+    for method in ("add", "mul"):
+        answers = analogy(royal, "man", "king", "woman", k=4, method=method)
+        assert answers[0].word == "queen"
+        assert {"man", "king", "woman"}.isdisjoint(a.word for a in answers)
+        assert len(answers) == 2  # only queen and apple are left
+
+
+def test_similarity_by_hand(royal):
+    result = similarity(royal, "king", "queen")
+    assert result.cosine == pytest.approx(2 / np.sqrt(6))
+    assert result.euclidean == pytest.approx(1.0)
+
+
+def test_vector_of_sums_signed_unit_vectors(royal):
+    vector, ids = vector_of(royal, "king - man + woman")
+    unit = VECTORS / np.linalg.norm(VECTORS, axis=1, keepdims=True)
+    np.testing.assert_allclose(vector, unit[2] - unit[0] + unit[1], rtol=1e-6)
+    assert ids == [2, 0, 1]
+    np.testing.assert_allclose(vector_of(royal, "- apple")[0], -unit[4])
+    np.testing.assert_allclose(vector_of(royal, "king queen")[0], unit[2] + unit[3], rtol=1e-6)
+
+
+@pytest.mark.parametrize("expression,message", [
+    ("king + + man", "two operators in a row"),
+    ("king -", "an operator needs a word after it"),
+    ("+", "no word in '+'"),
+])  # fmt: skip
+def test_vector_of_rejects_bad_expressions(royal, expression, message):
+    with pytest.raises(W2VError, match=re.escape(message)):
+        vector_of(royal, expression)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import w2v
-from w2v import formats, storage
+from w2v import storage
 from w2v.errors import ModelFormatError, W2VError
 
 
@@ -78,28 +78,6 @@ def test_load_errors_say_what_is_wrong(tmp_path, trained_model_dir):
         w2v.load(copy)
 
 
-@pytest.mark.parametrize("binary", [False, True])
-def test_word2vec_formats_load_in_gensim(trained_model_dir, tmp_path, binary):
-    gensim_models = pytest.importorskip("gensim.models")
-    model = w2v.load(trained_model_dir)
-    path = tmp_path / ("v.bin" if binary else "v.txt")
-    formats.write_word2vec(path, model.words, model.input_vectors, binary=binary)
-    loaded = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=binary)
-    assert loaded.index_to_key == model.words
-    np.testing.assert_allclose(loaded.vectors, model.input_vectors, atol=0 if binary else 5e-7)
-    ours = [n.word for n in w2v.nearest(model, "animal0", k=5)]
-    theirs = [word for word, _ in loaded.most_similar("animal0", topn=5)]
-    assert ours == theirs
-
-
-def test_npy_export_writes_matrix_and_words(trained_model_dir, tmp_path):
-    model = w2v.load(trained_model_dir)
-    vocab_path = formats.write_npy(tmp_path / "out.npy", model.words[:5], model.input_vectors[:5])
-    assert vocab_path == tmp_path / "out.vocab.txt"
-    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), model.input_vectors[:5])
-    assert vocab_path.read_text().splitlines() == model.words[:5]
-
-
 def test_a_damaged_vocab_file_names_the_line(trained_model_dir, tmp_path):
     copy = tmp_path / "copy"
     w2v.save(w2v.load(trained_model_dir, mmap=False), copy)
@@ -160,3 +138,69 @@ def test_a_save_killed_midway_leaves_debris_that_the_next_save_removes(trained_m
     w2v.save(model, target)
     assert not abandoned.exists()
     assert live.exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MiB tmpfs at tmp_path/disk, unmounted afterwards."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def fill(disk):
+    """Use up the disk's free space."""
+    with open(disk / "filler", "wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+
+
+def snapshot(directory):
+    return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+
+def test_a_full_disk_while_saving_keeps_the_old_model(small_disk, trained_model_dir):
+    model = w2v.load(trained_model_dir, mmap=False)
+    w2v.save(model, small_disk / "m")
+    before = snapshot(small_disk / "m")
+    fill(small_disk)
+    with pytest.raises(W2VError, match="No space left on device; the old model is intact"):
+        w2v.save(model, small_disk / "m")
+    assert snapshot(small_disk / "m") == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "m"]  # no half-written copy left
+
+
+def test_a_read_only_disk_keeps_the_old_model(small_disk, trained_model_dir):
+    model = w2v.load(trained_model_dir, mmap=False)
+    w2v.save(model, small_disk / "m")
+    before = snapshot(small_disk / "m")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    with pytest.raises(W2VError, match="Read-only file system"):
+        w2v.save(model, small_disk / "m")
+    assert snapshot(small_disk / "m") == before
+
+
+@pytest.mark.slow
+def test_training_beside_a_full_disk_says_so_and_keeps_the_old_model(small_disk, trained_model_dir, tmp_path):
+    model = w2v.load(trained_model_dir, mmap=False)
+    w2v.save(model, small_disk / "m")
+    before = snapshot(small_disk / "m")
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("alpha beta gamma delta\n" * 300_000)  # 7 MB of text: 4.8 MB of token ids
+    result = subprocess.run([sys.executable, "-m", "w2v", "train", str(corpus), "--model-dir", str(small_disk / "m"),
+                             "-q"], capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: cannot write {small_disk}/.m.tmp-")
+    assert result.stderr.endswith("ids.npy: No space left on device (the encoded corpus takes 4 bytes a token)\n")
+    assert snapshot(small_disk / "m") == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["m"]  # the scratch directory was removed

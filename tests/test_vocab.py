@@ -2,8 +2,10 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tests.scans import scan_paths, segments_of, tokens_of
+from tests.scans import FUZZ, scan_bytes, scan_paths, segments_of, tokens_of
 from w2v.errors import EmptyVocabularyError, UnknownWordError
 from w2v.vocab import build_vocab, encode, split_segments
 
@@ -76,3 +78,58 @@ def test_encode_drops_rare_words_before_windowing_and_keeps_line_ends(make_scan)
 def test_split_segments_cuts_long_lines_and_drops_single_tokens():
     starts, ends = split_segments(np.array([0, 25, 26, 30]), np.array([25, 26, 30, 30]), 10)
     assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [(0, 10), (10, 20), (20, 25), (26, 30)]
+
+
+@FUZZ
+@given(
+    lines=st.lists(st.lists(st.sampled_from("abcdefg"), max_size=30), max_size=8),
+    min_count=st.integers(1, 3),
+    block=st.integers(1, 20),
+    chunk_tokens=st.integers(1, 30),
+    max_segment=st.integers(2, 12),
+)
+def test_encoding_in_blocks_equals_encoding_whole_lines(tmp_path, lines, min_count, block, chunk_tokens, max_segment):
+    import numpy as np
+    from hypothesis import assume
+
+    from w2v.errors import EmptyVocabularyError
+    from w2v.vocab import build_vocab, encode
+
+    scanned = scan_bytes(tmp_path, "\n".join(" ".join(line) for line in lines).encode(), "whitespace", 7)
+    try:
+        vocab, scan_ids = build_vocab(scanned, min_count)
+    except EmptyVocabularyError:
+        assume(False)
+    encoded = encode(scanned, scan_ids, chunk_tokens=chunk_tokens, max_segment=max_segment, block=block)
+    tokens, segments, n_lines = reference_encoding(lines, vocab.index, max_segment)
+    assert encoded.tokens.read(0, encoded.n_tokens).tolist() == tokens
+    assert segments_of(encoded) == segments
+    assert encoded.n_lines == n_lines
+    # Chunks: the segments in order, a new chunk at the first segment starting past each multiple
+    # of chunk_tokens, and the buffer size covers every chunk.
+    starts = np.array([start for start, _ in segments], dtype=np.int64)
+    marks = np.arange(0, starts[-1] + 1, chunk_tokens) if segments else np.zeros(0, np.int64)
+    assert encoded.chunk_bounds.tolist() == np.unique(np.searchsorted(starts, marks)).tolist() + [len(segments)]
+    assert encoded.chunk_positions.tolist() == starts[encoded.chunk_bounds[:-1]].tolist() + [len(tokens)]
+    buffer = np.empty(max(1, encoded.longest_chunk), dtype=np.int32)
+    for c in range(encoded.n_chunks):
+        chunk_tokens_read, local_starts, local_ends, offset = encoded.chunk(c, buffer)
+        first, last = encoded.chunk_bounds[c], encoded.chunk_bounds[c + 1]
+        pairs = zip((local_starts + offset).tolist(), (local_ends + offset).tolist(), strict=True)
+        assert list(pairs) == segments[first:last]
+        assert chunk_tokens_read.tolist() == tokens[offset : offset + chunk_tokens_read.size]
+
+
+def reference_encoding(lines, index, max_segment):
+    """Tokens of in-vocabulary words, and the segments: each line cut every max_segment tokens,
+    pieces of fewer than 2 tokens dropped."""
+    tokens, segments, n_lines = [], [], 0
+    for line in lines:
+        ids = [index[word] for word in line if word in index]
+        start = len(tokens)
+        tokens += ids
+        n_lines += bool(ids)
+        for piece in range(start, len(tokens), max_segment):
+            if min(piece + max_segment, len(tokens)) - piece >= 2:
+                segments.append((piece, min(piece + max_segment, len(tokens))))
+    return tokens, segments, n_lines

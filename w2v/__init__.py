@@ -5,13 +5,17 @@
     w2v.save(model, "w2v-model")
     model = w2v.load("w2v-model")
     w2v.nearest(model, "king", k=10)
+    # or save as you go, with a checkpoint after every epoch, and continue an interrupted run:
+    w2v.train("corpus.txt", config, model_dir="w2v-model")
+    w2v.train("corpus.txt", model_dir="w2v-model", resume=True)
 
 Importing w2v does not import numba; training does.
 """
 
+from .checkpoints import Interrupted
 from .config import DEFAULTS, TrainConfig
 from .errors import ConfigError, CorpusError, EmptyVocabularyError, ModelFormatError, UnknownWordError, W2VError
-from .model import Model
+from .model import Model, TrainingRecord
 from .query import Neighbor, nearest
 from .storage import load_model as load
 from .storage import save_model as save
@@ -21,7 +25,7 @@ from .train import train
 def __getattr__(name: str):
     from importlib.metadata import PackageNotFoundError, version
 
-    # importlib.metadata costs ~35 ms at start-up; only pay it when the version is asked for.
+    # importlib.metadata is slow to import: only pay for it when the version is asked for.
     if name == "__version__":
         try:
             return version("w2v")
@@ -35,10 +39,12 @@ __all__ = [
     "ConfigError",
     "CorpusError",
     "EmptyVocabularyError",
+    "Interrupted",
     "Model",
     "ModelFormatError",
     "Neighbor",
     "TrainConfig",
+    "TrainingRecord",
     "UnknownWordError",
     "W2VError",
     "__version__",

@@ -204,7 +204,7 @@ class Scan:
 
 
 class WordTable:
-    """Distinct words, their first-seen ids and counts, kept by the numba hash table in kernels.py.
+    """Distinct words, their first-seen ids and counts, kept by the numba hash table in text_kernels.py.
 
     The arrays grow here, in Python, between calls of the compiled loop, which never allocates:
     the table is kept at most half full, the byte pool with room for a whole chunk. `memory()`
@@ -212,9 +212,9 @@ class WordTable:
     """
 
     def __init__(self) -> None:
-        from . import kernels  # numba is paid for only when a corpus is read
+        from . import text_kernels  # numba is paid for only when a corpus is read
 
-        self._kernels = kernels
+        self._kernels = text_kernels
         self.table = np.full(1 << 12, -1, dtype=np.int32)
         self.pool = np.empty(1 << 16, dtype=np.uint8)
         self.pool_starts = np.zeros((1 << 11) + 1, dtype=np.int64)
@@ -318,7 +318,7 @@ def scan(
 
     `progress(consumed_bytes)` is called after each chunk; `log(message)` when words are pruned.
     """
-    from .kernels import DROPPED, LINE_BREAK
+    from .text_kernels import DROPPED, LINE_BREAK
 
     directory = Path(directory)
     table = WordTable()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,19 +13,20 @@ import numpy as np
 
 from .errors import ModelFormatError, W2VError
 from .model import Model
-from .storage import current_umask
+from .storage import create_unique
 from .vocab import Vocab
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Call write(binary_file) on a temporary file beside `path`, then rename it into place."""
+    """Call write(binary_file) on a new temporary file beside `path`, then rename it into place.
+    The file is created with mode 0o666 less the umask, as an ordinary file."""
     directory = path.parent if str(path.parent) else Path(".")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        temporary, handle = create_unique(directory, f".{path.name}.", lambda name: os.open(name, flags, 0o666))
     except OSError as error:
-        raise W2VError(f"cannot write {path}: {error.strerror}") from None
+        raise W2VError(f"cannot write {path}: {error.strerror or error}") from None
     try:
-        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private
         with os.fdopen(handle, "wb") as out:
             write(out)
         os.replace(temporary, path)

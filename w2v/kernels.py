@@ -1,14 +1,15 @@
-"""Every numba-compiled function of w2v; no other module imports numba.
+"""Training kernels: every numba-compiled function that trains vectors (text_kernels.py holds
+those that read text). Everything a kernel calls is in this file, because numba's cache does not
+notice edits to a jitted helper in another file.
 
-Conventions: weights are float32[n_words, dim] and C-contiguous, token ids int32, offsets
-int64. Kernels update weights in place (Hogwild: threads write without locks, as word2vec.c
-does); the kernels' `weights` are (input_vectors, output_vectors, private_rows), where a thread
-may keep its own copy of the most frequent words' output rows (see `output_row`).
-Randomness is a uint64 state (splitmix64) passed in and returned, never np.random, so that a
-one-thread run with a given seed is reproducible bit for bit.
+What crosses the boundary from Python is bundled in the NamedTuples of kernel_types.py.
+Weights are float32 and C-contiguous, token ids int32, offsets int64; kernels update weights in
+place without locks (Hogwild, as word2vec.c). Randomness is a uint64 splitmix64 state passed in
+and returned, never np.random, so that a one-thread run is reproducible bit for bit.
 
 Names from word2vec.c: input_vectors = syn0, output_vectors = syn1neg, the accumulated input
-gradient = neu1e, CBOW's mean context vector = neu1.
+gradient = neu1e, CBOW's mean context vector = neu1. Measurements behind the choices below:
+bench/results/2026-12-01-kernel-notes.md.
 """
 
 from __future__ import annotations
@@ -21,14 +22,7 @@ from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-# Training methods, chosen once per segment (never inside the per-word loop).
-SKIPGRAM_SHARED = 0  # skip-gram, negatives drawn once per centre word, shared by its window
-SKIPGRAM_EXACT = 1  # skip-gram, word2vec.c's per-pair update with fresh negatives per pair
-CBOW = 2  # CBOW, mean of the context input vectors, word2vec.c's update
-
-# In a stream of token ids read from text: the end of a line, and a word that was pruned.
-LINE_BREAK = -1
-DROPPED = -2
+from .kernel_types import CBOW, SKIPGRAM, SKIPGRAM_EXACT, WIDE_FROM_DIM, Sampling, Scratch, Segments, Settings, Weights
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -37,6 +31,9 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _MAX_SCORE = 30.0  # beyond this the sigmoid is 0 or 1 in float32; keeps exp() finite
 _FLUSH_ABOVE = 1e280  # a product of loss factors (each at most 2) is logged before it overflows
 _LOG_EVERY = 1000  # entries of a block per log: 2 ** 1000 is below float64's maximum
+
+
+# ---- LLVM intrinsics ---------------------------------------------------------------------
 
 
 @intrinsic
@@ -84,6 +81,9 @@ def _prefer_512_bit_vectors(typingctx):
     return types.void(), codegen
 
 
+# ---- Randomness --------------------------------------------------------------------------
+
+
 @numba.njit(cache=True)
 def next_random(state):
     """splitmix64: return (new state, 64 random bits). state: uint64."""
@@ -95,23 +95,16 @@ def next_random(state):
 
 
 @numba.njit(cache=True)
+def segment_state(seed, segment):
+    """The RNG state a segment starts from: independent of which thread runs it."""
+    _, bits = next_random(np.uint64(seed) + np.uint64(segment) * _GOLDEN)
+    return bits
+
+
+@numba.njit(cache=True)
 def _uniform(bits):
     """A float in [0, 1) from 64 random bits (the top 24, enough for float32 comparisons)."""
     return np.float32(bits >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
-
-
-SHARED_ROWS = np.zeros(2, np.int64)  # private_rows for a thread that keeps no rows of its own
-
-
-@numba.njit(cache=True, inline="always")
-def output_row(word, private_rows):
-    """The row of output_vectors that holds `word`'s output vector for this thread. private_rows
-    is int64[2] = (n_private, offset): the words below n_private (the most frequent: ids are in
-    order of count) are read and written at word + offset, the thread's private copy of their
-    rows, which its caller merges into the shared rows from time to time (see train._Hogwild);
-    all others at word. Those rows are written by every thread all the time: sharing them costs
-    the cache line travelling between cores on most writes."""
-    return word + private_rows[1] if word < private_rows[0] else np.int64(word)
 
 
 @numba.njit(cache=True)
@@ -121,13 +114,13 @@ def _below(bits, n):
 
 
 @numba.njit(cache=True, inline="always")
-def draw_noise(bits, noise_threshold, noise_alias):
-    """A word id drawn from the noise distribution via its alias table: one random slot (high
-    bits), kept if a uniform (low bits) falls under its threshold, else the slot's alias."""
-    slot = _below(bits, noise_threshold.shape[0])
-    alias = np.int64(noise_alias[slot])  # read either way: a select, not an unpredictable branch (+3 %)
-    keep = np.float32(bits & _LOW32) * np.float32(1.0 / 4294967296.0) < noise_threshold[slot]
-    return slot if keep else alias
+def draw_noise(bits, sampling):
+    """A word id drawn from the noise distribution via its alias table: one random bucket (high
+    bits), kept if a uniform (low bits) falls under its threshold, else the bucket's alias."""
+    bucket = _below(bits, sampling.noise_threshold.shape[0])
+    alias = np.int64(sampling.noise_alias[bucket])  # read either way: a select, not an unpredictable branch
+    keep = np.float32(bits & _LOW32) * np.float32(1.0 / 4294967296.0) < sampling.noise_threshold[bucket]
+    return bucket if keep else alias
 
 
 @numba.njit(cache=True)
@@ -166,14 +159,34 @@ def build_alias_table(probabilities):
 
 
 @numba.njit(cache=True)
-def draw_noise_samples(noise_threshold, noise_alias, n, seed):
+def draw_noise_samples(sampling, n, seed):
     """n draws from the noise distribution (for tests and diagnostics): int64[n]."""
     state = np.uint64(seed)
     out = np.empty(n, dtype=np.int64)
     for i in range(n):
         state, bits = next_random(state)
-        out[i] = draw_noise(bits, noise_threshold, noise_alias)
+        out[i] = draw_noise(bits, sampling)
     return out
+
+
+@numba.njit(cache=True)
+def _subsample(tokens, start, end, keep, state, sentence):
+    """Copy tokens[start:end] into `sentence`, each kept with probability keep[token].
+    Returns (number kept, state). Called once a segment, so not inlined (inlining only lengthens
+    each method's compilation)."""
+    n = 0
+    for pos in range(start, end):
+        word = tokens[pos]
+        if keep[word] < 1.0:
+            state, bits = next_random(state)
+            if _uniform(bits) >= keep[word]:
+                continue
+        sentence[n] = word
+        n += 1
+    return n, state
+
+
+# ---- The logistic loss -------------------------------------------------------------------
 
 
 @numba.njit(cache=True, fastmath=True)
@@ -220,10 +233,10 @@ def _logistic_block(scores, valid, labels, start, end, alpha):
     where valid[j] is 1.0, and 0.0 where it is 0.0 (padding, skipped noise words; their score
     may be garbage). Returns the summed -log P of the valid entries (float64).
 
-    One branch-free loop that LLVM vectorises (the index is unsigned: with a signed one numba
-    adds negative-index wraparound, which stops the vectorisation and costs 20 % of skip-gram's
-    speed, measured). The log(1 + e) factors are multiplied together and one log taken: each
-    factor is at most 2, so the caller passes at most _LOG_EVERY entries at a time.
+    One branch-free loop that LLVM vectorises; the index is unsigned because with a signed one
+    numba adds negative-index wraparound, which stops the vectorisation. The log(1 + e) factors
+    are multiplied together and one log taken: each factor is at most 2, so the caller passes at
+    most _LOG_EVERY entries at a time.
     """
     product = 1.0
     disagreements = 0.0
@@ -248,21 +261,15 @@ def _add_nll(loss, product, factor, disagreement):
     return loss + disagreement, product
 
 
-@numba.njit(cache=True)
-def _subsample(tokens, start, end, keep, state, sentence):
-    """Copy tokens[start:end] into `sentence`, each kept with probability keep[token].
-    Returns (number kept, state). (Called once a segment: not worth numba's inlining, which
-    added 6 s to each method's cold compile, measured.)"""
-    n = 0
-    for pos in range(start, end):
-        word = tokens[pos]
-        if keep[word] < 1.0:
-            state, bits = next_random(state)
-            if _uniform(bits) >= keep[word]:
-                continue
-        sentence[n] = word
-        n += 1
-    return n, state
+# ---- Rows and windows --------------------------------------------------------------------
+
+
+@numba.njit(cache=True, inline="always")
+def output_row(word, private):
+    """The row of the output vectors that holds `word`'s output vector for this thread: its own
+    copy (word + offset) for the private words, the shared row (word) for all others. See
+    Weights.private; the caller merges the copies into the shared rows (train.Hogwild)."""
+    return word + private[1] if word < private[0] else np.int64(word)
 
 
 @numba.njit(cache=True, inline="always")
@@ -287,54 +294,49 @@ def _prefetch_row(matrix, row):
 
 
 @numba.njit(cache=True, inline="always")
-def _plan(weights, noise, sentence, length, pos, window, n_targets, plans, halves, state):
-    """Draw centre sentence[pos]'s random choices one centre ahead of training it: its window
-    half-width (uniform in 1..window, word2vec.c's `b`) into halves[pos & 1], and its targets
+def _plan(weights, sampling, scratch, length, pos, window, n_targets, state):
+    """Draw centre scratch.sentence[pos]'s random choices one centre ahead of training it: its
+    window half-width (uniform in 1..window, word2vec.c's `b`) into halves[turn], and its targets
     (the centre, then n_targets - 1 noise words, then the centre again as padding) into
-    plans[pos & 1], as rows of the output vectors (`output_row`); then prefetch those rows and
-    the input row of the word a window ahead, so that they arrive while the previous centre
-    trains. Returns the state."""
-    slot = pos & 1
+    plans[turn], as rows of the output vectors (`output_row`), where turn = pos & 1; then prefetch
+    those rows and the input row of the word a window ahead, so that they arrive from memory
+    while the previous centre trains. Returns the state."""
+    sentence, plans = scratch.sentence, scratch.plans
+    turn = pos & 1
     state, bits = next_random(state)
-    halves[slot] = window - _below(bits, window)
-    centre = output_row(sentence[pos], weights[2])
-    plans[slot, 0] = centre
+    scratch.halves[turn] = window - _below(bits, window)
+    centre = output_row(sentence[pos], weights.private)
+    plans[turn, 0] = centre
     for k in range(1, n_targets):
         state, bits = next_random(state)
-        plans[slot, k] = output_row(draw_noise(bits, noise[0], noise[1]), weights[2])
+        plans[turn, k] = output_row(draw_noise(bits, sampling), weights.private)
     for k in range(n_targets, plans.shape[1]):
-        plans[slot, k] = centre
+        plans[turn, k] = centre
     for k in range(n_targets):
-        _prefetch_row(weights[1], plans[slot, k])
-    _prefetch_row(weights[0], sentence[min(pos + window, length - 1)])
+        _prefetch_row(weights.output_vectors, plans[turn, k])
+    _prefetch_row(weights.input_vectors, sentence[min(pos + window, length - 1)])
     return state
 
 
 @numba.njit(cache=True)
-def new_scratch(window, negative, dim, longest):
-    """One thread's scratch buffers for the sentence kernels, a tuple of
-    sentence uint32[longest]; contexts uint32[2 window + 2]; plans uint32[2, n_cols] and halves
-    int64[2] (see `_plan`); scores float32[2 window + 2, n_cols]; labels and valid float32[the
-    scores' size], the flat block's label (1 in column 0) and use (1 in the first negative + 1
-    columns) patterns; rows float32[max(n_cols, 2), dim]. n_cols is negative + 1 rounded up to
-    even: the kernels take targets and contexts two at a time. Word ids are unsigned here: a
-    row indexed by a signed id costs a negative-index check per row (+3 % skip-gram, measured)."""
-    n_rows = 2 * window + 2
-    n_cols = (negative + 2) // 2 * 2
+def new_scratch(settings, dim, longest):
+    """One thread's Scratch for `settings` at `dim` dimensions, for segments of up to `longest` words."""
+    n_rows = 2 * settings.window + 2
+    n_cols = (settings.negative + 2) // 2 * 2
     labels = np.zeros(n_rows * n_cols, dtype=np.float32)
     valid = np.zeros(n_rows * n_cols, dtype=np.float32)
     for row in range(n_rows):
         labels[row * n_cols] = 1.0
-        valid[row * n_cols : row * n_cols + negative + 1] = 1.0
-    return (
-        np.empty(longest, dtype=np.uint32),
-        np.empty(n_rows, dtype=np.uint32),
-        np.empty((2, n_cols), dtype=np.uint32),
-        np.empty(2, dtype=np.int64),
-        np.zeros((n_rows, n_cols), dtype=np.float32),
-        labels,
-        valid,
-        np.empty((max(n_cols, 2), dim), dtype=np.float32),
+        valid[row * n_cols : row * n_cols + settings.negative + 1] = 1.0
+    return Scratch(
+        sentence=np.empty(longest, dtype=np.uint32),
+        contexts=np.empty(n_rows, dtype=np.uint32),
+        plans=np.empty((2, n_cols), dtype=np.uint32),
+        halves=np.empty(2, dtype=np.int64),
+        scores=np.zeros((n_rows, n_cols), dtype=np.float32),
+        labels=labels,
+        valid=valid,
+        vectors=np.empty((max(n_cols, 2), dim), dtype=np.float32),
     )
 
 
@@ -360,22 +362,28 @@ def _add_4_rows(dst, d, src, r0, g0, r1, g1, r2, g2, r3, g3):
 
 
 @numba.njit(cache=True, inline="always")
-def _skip_noise_equal_to_centre(valid, plans, slot, n_targets, n_rows, n_cols, use):
+def _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_rows, n_cols, use):
     """In the first n_rows rows of the flat block `valid`, set the use of every noise column whose
-    word equals the centre (plans[slot, 0]) to `use`: 0.0 to skip them, as word2vec.c does, 1.0
+    word equals the centre (plans[turn, 0]) to `use`: 0.0 to skip them, as word2vec.c does, 1.0
     to restore the pattern. Returns whether there was one."""
     found = False
     for k in range(1, n_targets):
-        if plans[slot, k] == plans[slot, 0]:
+        if plans[turn, k] == plans[turn, 0]:
             found = True
             for c in range(n_rows):
                 valid[c * n_cols + k] = use
     return found
 
 
+# ---- The sentence kernels ----------------------------------------------------------------
+# Each trains one subsampled segment, scratch.sentence[:length], at learning rate `alpha`, and
+# returns (summed loss, number of loss terms, state): the terms are (centre, context) pairs for
+# skip-gram, predictions for CBOW.
+
+
 @numba.njit(cache=True, fastmath=True, error_model="numpy", inline="always")
-def _skipgram_shared(weights, noise, scratch, length, window, negative, alpha, state):
-    """Skip-gram with negative sampling, negatives shared across each centre word's window.
+def _skipgram(weights, sampling, settings, scratch, length, alpha, state):
+    """Skip-gram with negative sampling, noise words shared across each centre word's window.
 
     For each centre word: targets = [centre, `negative` noise words]; every context word's input
     vector is scored against every target's output vector as one small dense block, then
@@ -383,29 +391,24 @@ def _skipgram_shared(weights, noise, scratch, length, window, negative, alpha, s
     noise word equal to the centre is skipped, as in word2vec.c. Rows are combined two or four
     at a time (a padding row or column has gradient 0), so that each pass over a row does
     several multiply-adds per load and store.
-
-    weights: (input_vectors, output_vectors, private_rows): float32[n_words, dim] and
-    float32[n_words + private copies, dim], updated in place, and the rows map of `output_row`.
-    noise: (threshold, alias) from `build_alias_table`.
-    scratch: from `new_scratch`; its first array holds the (subsampled) sentence, `length` words.
-    Returns (summed loss, number of (centre, context) pairs, state).
     """
-    input_vectors, output_vectors, _ = weights
-    sentence, contexts, plans, halves, scores, labels, valid, target_grads = scratch
+    input_vectors, output_vectors = weights.input_vectors, weights.output_vectors
+    contexts, plans, scores, valid = scratch.contexts, scratch.plans, scratch.scores, scratch.valid
+    target_grads = scratch.vectors
     dim = input_vectors.shape[1]
-    n_targets = negative + 1
+    window, n_targets = settings.window, settings.negative + 1
     n_cols = scores.shape[1]
     flat_scores = scores.reshape(-1)
     rows_per_log = max(1, _LOG_EVERY // n_cols)  # see _logistic_block
     loss = 0.0
     pairs = 0
     if length > 0:
-        state = _plan(weights, noise, sentence, length, 0, window, n_targets, plans, halves, state)
+        state = _plan(weights, sampling, scratch, length, 0, window, n_targets, state)
     for pos in range(length):
         if pos + 1 < length:
-            state = _plan(weights, noise, sentence, length, pos + 1, window, n_targets, plans, halves, state)
-        slot = pos & 1
-        n_contexts = _gather_window(sentence, length, pos, halves[slot], contexts)
+            state = _plan(weights, sampling, scratch, length, pos + 1, window, n_targets, state)
+        turn = pos & 1
+        n_contexts = _gather_window(scratch.sentence, length, pos, scratch.halves[turn], contexts)
         if n_contexts == 0:
             continue
         padded_contexts = n_contexts + (n_contexts & 1)
@@ -413,7 +416,7 @@ def _skipgram_shared(weights, noise, scratch, length, window, negative, alpha, s
         for c in range(0, padded_contexts, 2):
             r0, r1 = contexts[c], contexts[c + 1]
             for k in range(0, n_cols, 2):
-                t0, t1 = plans[slot, k], plans[slot, k + 1]
+                t0, t1 = plans[turn, k], plans[turn, k + 1]
                 s00 = np.float32(0.0)
                 s01 = np.float32(0.0)
                 s10 = np.float32(0.0)
@@ -427,12 +430,12 @@ def _skipgram_shared(weights, noise, scratch, length, window, negative, alpha, s
                     s11 += x1 * y1
                 scores[c, k], scores[c, k + 1] = s00, s01
                 scores[c + 1, k], scores[c + 1, k + 1] = s10, s11
-        skipped = _skip_noise_equal_to_centre(valid, plans, slot, n_targets, n_contexts, n_cols, 0.0)
+        skipped = _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_contexts, n_cols, 0.0)
         for first in range(0, n_contexts, rows_per_log):
             last = min(n_contexts, first + rows_per_log)
-            loss += _logistic_block(flat_scores, valid, labels, first * n_cols, last * n_cols, alpha)
+            loss += _logistic_block(flat_scores, valid, scratch.labels, first * n_cols, last * n_cols, alpha)
         if skipped:
-            _skip_noise_equal_to_centre(valid, plans, slot, n_targets, n_contexts, n_cols, 1.0)
+            _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_contexts, n_cols, 1.0)
         for k in range(n_cols):
             scores[n_contexts, k] = 0.0  # the padding row, if any
         pairs += n_contexts
@@ -454,47 +457,44 @@ def _skipgram_shared(weights, noise, scratch, length, window, negative, alpha, s
             k = 0
             while k + 4 <= n_cols:
                 _add_4_rows(input_vectors, row, output_vectors,
-                            plans[slot, k], scores[c, k], plans[slot, k + 1], scores[c, k + 1],
-                            plans[slot, k + 2], scores[c, k + 2], plans[slot, k + 3], scores[c, k + 3])  # fmt: skip
+                            plans[turn, k], scores[c, k], plans[turn, k + 1], scores[c, k + 1],
+                            plans[turn, k + 2], scores[c, k + 2], plans[turn, k + 3], scores[c, k + 3])  # fmt: skip
                 k += 4
             if k < n_cols:
                 _add_2_rows(input_vectors, row, output_vectors,
-                            plans[slot, k], scores[c, k], plans[slot, k + 1], scores[c, k + 1])  # fmt: skip
+                            plans[turn, k], scores[c, k], plans[turn, k + 1], scores[c, k + 1])  # fmt: skip
         for k in range(n_targets):
-            target = plans[slot, k]
+            target = plans[turn, k]
             for i in range(dim):
                 output_vectors[target, i] += target_grads[k, i]
     return loss, pairs, state
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def skipgram_shared_sentence(weights, noise, scratch, length, window, negative, alpha, state):
-    """`_skipgram_shared` at LLVM's default vector width for the CPU (the faster below 64
-    dimensions)."""
-    return _skipgram_shared(weights, noise, scratch, length, window, negative, alpha, state)
+def skipgram_sentence(weights, sampling, settings, scratch, length, alpha, state):
+    """`_skipgram` at LLVM's default vector width for the CPU (the faster below WIDE_FROM_DIM)."""
+    return _skipgram(weights, sampling, settings, scratch, length, alpha, state)
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def skipgram_shared_sentence_wide(weights, noise, scratch, length, window, negative, alpha, state):
-    """`_skipgram_shared` with 512-bit vectors where the CPU has them (AVX-512; elsewhere the same
-    code as `skipgram_shared_sentence`). On this machine's Xeon, one thread: +7 % words/s at 64
-    dimensions, +8 % at 100, +11 % at 128, +13 % at 200, +7 % at 300, but -8 % at 50 (the
-    vector loops' remainders grow), so `trainer` picks it from WIDE_FROM_DIM dimensions."""
+def skipgram_sentence_wide(weights, sampling, settings, scratch, length, alpha, state):
+    """`_skipgram` with 512-bit vectors where the CPU has them (AVX-512; elsewhere the same code
+    as `skipgram_sentence`): faster from WIDE_FROM_DIM dimensions, slower below, where the
+    vector loops' remainders dominate."""
     _prefer_512_bit_vectors()
-    return _skipgram_shared(weights, noise, scratch, length, window, negative, alpha, state)
+    return _skipgram(weights, sampling, settings, scratch, length, alpha, state)
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def _predict(input_vectors, row, output_vectors, private_rows, centre, negative, alpha, noise, state, grad, loss,
-             product):  # fmt: skip
+def _predict(weights, row, centre, sampling, negative, alpha, state, grad, loss, product):
     """word2vec.c's negative-sampling step for one hidden vector: score input_vectors[row] (a
-    context word's input row, neu1) against the centre's output row `centre` (label 1; a row as
-    given by `output_row`) and `negative` fresh noise words (label 0, skipped when equal to the
-    centre). Output rows are updated as it goes;
-    grad (float32[dim]) receives the summed gradient for the hidden vector (neu1e), which the
-    caller applies.
+    context word's input row) against the centre's output row `centre` (label 1; a row as given
+    by `output_row`) and `negative` fresh noise words (label 0, skipped when equal to the
+    centre). Output rows are updated as it goes; grad (float32[dim]) receives the summed
+    gradient for the hidden vector (neu1e), which the caller applies.
     Returns (state, loss, product) with the -log P terms added (see `_add_nll`).
     """
+    input_vectors, output_vectors = weights.input_vectors, weights.output_vectors
     dim = grad.shape[0]
     for i in range(dim):
         grad[i] = 0.0
@@ -503,7 +503,7 @@ def _predict(input_vectors, row, output_vectors, private_rows, centre, negative,
             target = centre
         else:
             state, bits = next_random(state)
-            target = output_row(draw_noise(bits, noise[0], noise[1]), private_rows)
+            target = output_row(draw_noise(bits, sampling), weights.private)
             if target == centre:
                 continue
         score = np.float32(0.0)
@@ -519,28 +519,26 @@ def _predict(input_vectors, row, output_vectors, private_rows, centre, negative,
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def skipgram_exact_sentence(weights, noise, scratch, length, window, negative, alpha, state):
+def skipgram_exact_sentence(weights, sampling, settings, scratch, length, alpha, state):
     """Skip-gram with negative sampling, word2vec.c's update: for each (centre, context) pair,
     the context word's input vector is trained against the centre's output vector and
     `negative` fresh noise words; output rows are updated as it goes, the input row once at
-    the end with the accumulated gradient (neu1e).
-
-    Arguments as `skipgram_shared_sentence`. Returns (summed loss, number of pairs, state).
-    """
-    input_vectors, output_vectors, private_rows = weights
-    sentence, contexts, _, _, _, _, _, rows = scratch
-    grad = rows[0]
+    the end with the accumulated gradient (neu1e)."""
+    input_vectors = weights.input_vectors
+    sentence, contexts = scratch.sentence, scratch.contexts
+    grad = scratch.vectors[0]
     dim = input_vectors.shape[1]
+    window = settings.window
     loss, product = 0.0, 1.0
     pairs = 0
     for pos in range(length):
         state, bits = next_random(state)
         n_contexts = _gather_window(sentence, length, pos, window - _below(bits, window), contexts)
-        centre = output_row(sentence[pos], private_rows)
+        centre = output_row(sentence[pos], weights.private)
         for c in range(n_contexts):
             row = contexts[c]
-            state, loss, product = _predict(input_vectors, row, output_vectors, private_rows, centre, negative,
-                                            alpha, noise, state, grad, loss, product)  # fmt: skip
+            state, loss, product = _predict(weights, row, centre, sampling, settings.negative, alpha, state, grad,
+                                            loss, product)  # fmt: skip
             for i in range(dim):
                 input_vectors[row, i] += grad[i]
         pairs += n_contexts
@@ -548,34 +546,32 @@ def skipgram_exact_sentence(weights, noise, scratch, length, window, negative, a
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, state):
+def cbow_sentence(weights, sampling, settings, scratch, length, alpha, state):
     """CBOW with negative sampling, word2vec.c's update (cbow_mean): the mean of the context
     input vectors (neu1) predicts the centre against `negative` noise words (one equal to the
     centre is skipped); the accumulated gradient (neu1e), undivided, is added to every context
     word's input vector.
 
     The centre and its noise words are scored in one pass, so that their output rows are fetched
-    together (+29 % words/s, measured); this equals word2vec.c's one-target-at-a-time loop except
-    when a noise word is drawn twice for the same centre (then both draws see the same row).
-
-    Arguments as `skipgram_shared_sentence`. Returns (summed loss, number of predictions, state).
+    together; this equals word2vec.c's one-target-at-a-time loop except when a noise word is
+    drawn twice for the same centre (then both draws see the same row).
     """
-    input_vectors, output_vectors, _ = weights
-    sentence, contexts, plans, halves, scores, labels, valid, rows = scratch
-    mean, grad = rows[0], rows[1]
+    input_vectors, output_vectors = weights.input_vectors, weights.output_vectors
+    contexts, plans, scores, valid = scratch.contexts, scratch.plans, scratch.scores, scratch.valid
+    mean, grad = scratch.vectors[0], scratch.vectors[1]
     dim = input_vectors.shape[1]
-    n_targets = negative + 1
+    window, n_targets = settings.window, settings.negative + 1
     n_cols = scores.shape[1]
     flat_scores = scores.reshape(-1)
     loss = 0.0
     predictions = 0
     if length > 0:
-        state = _plan(weights, noise, sentence, length, 0, window, n_targets, plans, halves, state)
+        state = _plan(weights, sampling, scratch, length, 0, window, n_targets, state)
     for pos in range(length):
         if pos + 1 < length:
-            state = _plan(weights, noise, sentence, length, pos + 1, window, n_targets, plans, halves, state)
-        slot = pos & 1
-        n_contexts = _gather_window(sentence, length, pos, halves[slot], contexts)
+            state = _plan(weights, sampling, scratch, length, pos + 1, window, n_targets, state)
+        turn = pos & 1
+        n_contexts = _gather_window(scratch.sentence, length, pos, scratch.halves[turn], contexts)
         if n_contexts == 0:
             continue
         row = contexts[0]
@@ -589,7 +585,7 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
         for i in range(dim):
             mean[i] *= scale
         for k in range(0, n_cols, 2):
-            t0, t1 = plans[slot, k], plans[slot, k + 1]
+            t0, t1 = plans[turn, k], plans[turn, k + 1]
             s0 = np.float32(0.0)
             s1 = np.float32(0.0)
             for i in range(dim):
@@ -598,12 +594,12 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
                 s1 += x * output_vectors[t1, i]
             scores[0, k] = s0
             scores[0, k + 1] = s1
-        skipped = _skip_noise_equal_to_centre(valid, plans, slot, n_targets, 1, n_cols, 0.0)
-        loss += _logistic_block(flat_scores, valid, labels, 0, n_cols, alpha)
+        skipped = _skip_noise_equal_to_centre(valid, plans, turn, n_targets, 1, n_cols, 0.0)
+        loss += _logistic_block(flat_scores, valid, scratch.labels, 0, n_cols, alpha)
         if skipped:
-            _skip_noise_equal_to_centre(valid, plans, slot, n_targets, 1, n_cols, 1.0)
+            _skip_noise_equal_to_centre(valid, plans, turn, n_targets, 1, n_cols, 1.0)
         for k in range(0, n_cols, 2):
-            t0, t1 = plans[slot, k], plans[slot, k + 1]
+            t0, t1 = plans[turn, k], plans[turn, k + 1]
             g0, g1 = scores[0, k], scores[0, k + 1]
             if k == 0:
                 for i in range(dim):
@@ -612,7 +608,7 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
                 for i in range(dim):
                     grad[i] += g0 * output_vectors[t0, i] + g1 * output_vectors[t1, i]
         for k in range(n_targets):
-            target = plans[slot, k]
+            target = plans[turn, k]
             g = scores[0, k]
             for i in range(dim):
                 output_vectors[target, i] += g * mean[i]
@@ -624,212 +620,65 @@ def cbow_sentence(weights, noise, scratch, length, window, negative, alpha, stat
     return loss, predictions, state
 
 
-@numba.njit(cache=True)
-def segment_state(seed, segment):
-    """The RNG state a segment starts from: independent of which thread runs it."""
-    _, bits = next_random(np.uint64(seed) + np.uint64(segment) * _GOLDEN)
-    return bits
+# ---- Entry points: a run of segments, without the GIL ------------------------------------
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _train_segments(kernel, weights, noise, tokens, segment_starts, segment_ends, segment_alphas, keep,
-                    window, negative, seed, first_segment):  # fmt: skip
-    """train_segments' body for one sentence kernel, a compiled function passed as an argument.
+def _train_segments(kernel, weights, sampling, settings, segments):
+    """The entry points' body for one sentence kernel, a compiled function passed as an argument.
 
-    Each entry point below passes its own kernel, so that a cold cache compiles only that one
-    (a method number with numba.literally typed all three kernels before pruning: 9-11 s instead
-    of 3-5 s, measured). Inlined by numba, so that the kernel is a constant of each entry point
-    rather than a pointer argument, which numba cannot cache."""
-    n_segments = segment_starts.shape[0]
+    Inlined, so that the kernel is a constant of each entry point: a pointer argument cannot be
+    cached, and a method number chosen with numba.literally would type (and compile) every
+    kernel on a cold cache, not just the one used."""
+    starts, ends = segments.starts, segments.ends
     longest = 0
-    for s in range(n_segments):
-        longest = max(longest, segment_ends[s] - segment_starts[s])
-    scratch = new_scratch(window, negative, weights[0].shape[1], longest)
+    for s in range(starts.shape[0]):
+        longest = max(longest, ends[s] - starts[s])
+    scratch = new_scratch(settings, weights.input_vectors.shape[1], longest)
     loss = 0.0
     count = 0
-    for s in range(n_segments):
-        state = segment_state(seed, first_segment + s)
-        length, state = _subsample(tokens, segment_starts[s], segment_ends[s], keep, state, scratch[0])
-        segment_loss, segment_count, _ = kernel(weights, noise, scratch, length, window, negative,
-                                                segment_alphas[s], state)  # fmt: skip
+    for s in range(starts.shape[0]):
+        state = segment_state(segments.seed, segments.first + s)
+        length, state = _subsample(segments.tokens, starts[s], ends[s], sampling.keep, state, scratch.sentence)
+        segment_loss, segment_count, _ = kernel(weights, sampling, settings, scratch, length, segments.alphas[s],
+                                                state)  # fmt: skip
         loss += segment_loss
         count += segment_count
     return loss, count
 
 
 @numba.njit(cache=True, nogil=True)
-def _train_skipgram_shared(weights, noise, tokens, starts, ends, alphas, keep, window, negative, seed, first):
-    return _train_segments(skipgram_shared_sentence, weights, noise, tokens, starts, ends, alphas, keep, window,
-                           negative, seed, first)  # fmt: skip
+def _train_skipgram(weights, sampling, settings, segments):
+    return _train_segments(skipgram_sentence, weights, sampling, settings, segments)
 
 
 @numba.njit(cache=True, nogil=True)
-def _train_skipgram_shared_wide(weights, noise, tokens, starts, ends, alphas, keep, window, negative, seed, first):
-    return _train_segments(skipgram_shared_sentence_wide, weights, noise, tokens, starts, ends, alphas, keep, window,
-                           negative, seed, first)  # fmt: skip
+def _train_skipgram_wide(weights, sampling, settings, segments):
+    return _train_segments(skipgram_sentence_wide, weights, sampling, settings, segments)
 
 
 @numba.njit(cache=True, nogil=True)
-def _train_skipgram_exact(weights, noise, tokens, starts, ends, alphas, keep, window, negative, seed, first):
-    return _train_segments(skipgram_exact_sentence, weights, noise, tokens, starts, ends, alphas, keep, window,
-                           negative, seed, first)  # fmt: skip
+def _train_skipgram_exact(weights, sampling, settings, segments):
+    return _train_segments(skipgram_exact_sentence, weights, sampling, settings, segments)
 
 
 @numba.njit(cache=True, nogil=True)
-def _train_cbow(weights, noise, tokens, starts, ends, alphas, keep, window, negative, seed, first):
-    return _train_segments(cbow_sentence, weights, noise, tokens, starts, ends, alphas, keep, window, negative,
-                           seed, first)  # fmt: skip
+def _train_cbow(weights, sampling, settings, segments):
+    return _train_segments(cbow_sentence, weights, sampling, settings, segments)
 
 
-WIDE_FROM_DIM = 64  # see skipgram_shared_sentence_wide
-
-
-def trainer(method, dim):
-    """The compiled entry point that trains `method` at `dim` dimensions. There is one per method
-    (and vector width), so that a cold cache compiles only the one used."""
-    if method == SKIPGRAM_SHARED:
-        return _train_skipgram_shared_wide if dim >= WIDE_FROM_DIM else _train_skipgram_shared
+def trainer(method: str, dim: int):
+    """The compiled entry point that trains `method` (one of METHODS) at `dim` dimensions:
+    entry(weights: Weights, sampling: Sampling, settings: Settings, segments: Segments) ->
+    (summed loss float64, number of loss terms). It trains the segments one after another
+    without the GIL, so that several calls run on threads at once over the same weights
+    (Hogwild); each segment is subsampled with sampling.keep before windowing.
+    There is one entry point per method (and vector width), so a cold cache compiles only the one used."""
+    if method == SKIPGRAM:
+        return _train_skipgram_wide if dim >= WIDE_FROM_DIM else _train_skipgram
     return {SKIPGRAM_EXACT: _train_skipgram_exact, CBOW: _train_cbow}[method]
 
 
-def train_segments(weights, noise, tokens, segment_starts, segment_ends, segment_alphas, keep,
-                   method, window, negative, seed, first_segment):  # fmt: skip
-    """Train on a run of segments (pieces of lines), one after another, without the GIL: the
-    caller runs several calls on threads at once over the same weights (Hogwild, as word2vec.c).
-
-    Segment s draws its randomness from `segment_state(seed, first_segment + s)`, so the result
-    does not depend on how the caller splits the segments between calls. Each segment is
-    subsampled with `keep` (float32[n_words]) before windowing, and trained at the learning rate
-    segment_alphas[s] (float32) with `method` (SKIPGRAM_SHARED, SKIPGRAM_EXACT or CBOW).
-
-    weights: (input_vectors, output_vectors), float32[n_words, dim] each, updated in place; or
-    (input_vectors, output_vectors, private_rows) for a thread with its own copy of some output
-    rows, placed after the shared rows (see `output_row`).
-    noise: (threshold, alias) from `build_alias_table`.
-    tokens: int32[n_tokens]; segment_starts, segment_ends: int64[n_segments].
-    Returns (summed loss float64, number of loss terms: pairs for skip-gram, predictions for CBOW).
-    """
-    if len(weights) == 2:
-        weights = (*weights, SHARED_ROWS)
-    return trainer(method, weights[0].shape[1])(weights, noise, tokens, segment_starts, segment_ends, segment_alphas,
-                                                keep, window, negative, seed, first_segment)  # fmt: skip
-
-
-# ---- Tokens to ids: an open-addressing hash table of byte strings ---------------------------
-
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
-
-
-@numba.njit(cache=True)
-def _hash_bytes(data, start, end):
-    """FNV-1a over data[start:end] (uint8)."""
-    h = _FNV_OFFSET
-    for i in range(start, end):
-        h = (h ^ np.uint64(data[i])) * _FNV_PRIME
-    return h
-
-
-@numba.njit(cache=True)
-def _find_slot(table, pool, pool_starts, data, start, end, h):
-    """The slot of the word data[start:end] in `table` (its id there, or -1 where it would go)."""
-    mask = table.shape[0] - 1
-    slot = np.int64(h & np.uint64(mask))
-    length = end - start
-    while True:
-        word = table[slot]
-        if word < 0:
-            return slot
-        word_start = pool_starts[word]
-        if pool_starts[word + 1] - word_start == length:
-            same = True
-            for i in range(length):
-                if pool[word_start + i] != data[start + i]:
-                    same = False
-                    break
-            if same:
-                return slot
-        slot = (slot + 1) & mask
-
-
-@numba.njit(cache=True)
-def index_tokens(text, start, table, pool, pool_starts, counts, n_words, word_limit, ids, max_token_bytes):
-    """Split normalised text into tokens and give each distinct token an id, in order of first
-    appearance, in one pass from byte `start`; count each word's occurrences.
-
-    text: uint8[n], tokens separated by ASCII whitespace; b"\n" also ends a line.
-    table: int32[capacity], capacity a power of two, -1 for empty slots, word ids otherwise.
-    pool: uint8[...], the bytes of word i are pool[pool_starts[i]:pool_starts[i + 1]], with room
-    for n more bytes. pool_starts: int64[> word_limit]; counts: int64[>= word_limit], added to.
-    n_words: the words already known. Stops before adding word number `word_limit` (the caller
-    grows the table and calls again from the returned position), so the table never fills.
-    ids: int32[>= n - start], out: the id of each token, and LINE_BREAK for each b"\n".
-    A token longer than `max_token_bytes` is cut into pieces that long (to the next character).
-    Returns (position reached, number of ids written, n_words).
-    """
-    n = text.shape[0]
-    n_ids = 0
-    pos = start
-    while pos < n:
-        byte = text[pos]
-        if byte == 32 or (9 <= byte <= 13):
-            if byte == 10:
-                ids[n_ids] = LINE_BREAK
-                n_ids += 1
-            pos += 1
-            continue
-        token_start = pos
-        while pos < n:
-            byte = text[pos]
-            if byte == 32 or (9 <= byte <= 13):
-                break
-            if pos - token_start >= max_token_bytes and byte & 0xC0 != 0x80:
-                break  # a giant "word" (binary garbage) ends at the first character boundary past the limit
-            pos += 1
-        slot = _find_slot(table, pool, pool_starts, text, token_start, pos, _hash_bytes(text, token_start, pos))
-        word = table[slot]
-        if word < 0:
-            if n_words >= word_limit:
-                return token_start, n_ids, n_words
-            word = n_words
-            word_start = pool_starts[word]
-            for i in range(token_start, pos):
-                pool[word_start + i - token_start] = text[i]
-            pool_starts[word + 1] = word_start + pos - token_start
-            table[slot] = word
-            n_words += 1
-        counts[word] += 1
-        ids[n_ids] = word
-        n_ids += 1
-    return n, n_ids, n_words
-
-
-@numba.njit(cache=True)
-def rehash(table, pool, pool_starts, n_words):
-    """Insert words 0..n_words-1 into the empty `table` (all -1), e.g. after growing it."""
-    for word in range(n_words):
-        start, end = pool_starts[word], pool_starts[word + 1]
-        table[_find_slot(table, pool, pool_starts, pool, start, end, _hash_bytes(pool, start, end))] = word
-
-
-@numba.njit(cache=True)
-def compact_ids(ids, remap, line_ends):
-    """Map ids in place through `remap` (-1: drop the token; DROPPED ids are dropped too) and take
-    out the LINE_BREAKs, whose positions among the kept tokens go into line_ends (int64[>= their
-    number]).
-    Returns (tokens kept, line breaks): ids[:kept] holds the kept tokens."""
-    kept = 0
-    n_lines = 0
-    for pos in range(ids.shape[0]):
-        word = ids[pos]
-        if word == LINE_BREAK:
-            line_ends[n_lines] = kept
-            n_lines += 1
-            continue
-        if word < 0:
-            continue
-        word = remap[word]
-        if word >= 0:
-            ids[kept] = word
-            kept += 1
-    return kept, n_lines
+def train_segments(method: str, weights: Weights, sampling: Sampling, settings: Settings, segments: Segments):
+    """Train `segments` with `method`: the entry point `trainer` picks, called once."""
+    return trainer(method, weights.input_vectors.shape[1])(weights, sampling, settings, segments)

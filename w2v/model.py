@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
 from .config import TrainConfig
 from .vocab import Vocab
+
+
+@dataclass
+class TrainingRecord:
+    """How far training got and what it measured; saved as meta.json's "training"."""
+
+    epochs_done: int = 0
+    epoch_loss: list[float] = field(default_factory=list)  # the mean loss of each epoch done
+    complete: bool = False  # every epoch of the config is done (False: a checkpoint)
+    loss_unit: str = ""  # what the loss is a mean over
+    threads: int = 0
+    scan_seconds: float = 0.0  # reading, counting and encoding the corpus
+    setup_seconds: float = 0.0  # from the start of the run to the first training step
+    train_seconds: float = 0.0  # the epochs, checkpoints excluded
+    words_per_second: int = 0
+    checkpoint_seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainingRecord:
+        """Rebuild a record saved by `to_dict`, ignoring keys this version does not know."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in known})
 
 
 @dataclass
@@ -17,13 +42,15 @@ class Model:
     input_vectors is the embedding table (word2vec.c: syn0): row i is the vector of
     vocab.words[i]. It is exactly what `torch.nn.Embedding.from_pretrained` takes.
     output_vectors (syn1neg) are kept for continued training; None for imported vectors.
+    training is None for imported vectors too.
     """
 
     vocab: Vocab
     input_vectors: np.ndarray  # float32[n_words, dim]
     output_vectors: np.ndarray | None = None  # float32[n_words, dim]
     config: TrainConfig | None = None
-    meta: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)  # created, corpus statistics, imported_from, ...
+    training: TrainingRecord | None = None
 
     @property
     def words(self) -> list[str]:

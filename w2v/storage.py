@@ -15,28 +15,37 @@ import ctypes
 import ctypes.util
 import json
 import os
+import secrets
 import shutil
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from .config import TrainConfig
 from .errors import ModelFormatError, W2VError
-from .model import Model
+from .model import Model, TrainingRecord
 from .spool import remove_abandoned
 from .vocab import Vocab
 
 FORMAT_VERSION = 1
 META, VOCAB, INPUT, OUTPUT = "meta.json", "vocab.tsv", "input.npy", "output.npy"
 _RENAME_EXCHANGE = 2
+T = TypeVar("T")
 
 
-def current_umask() -> int:
-    """The process umask (reading it means setting it; it is put back at once)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def create_unique(parent: Path, prefix: str, create: Callable[[Path], T]) -> tuple[Path, T]:
+    """(path, create(path)) for a new path PARENT/PREFIX + a random suffix: `create` must raise
+    FileExistsError where the path is taken. Files and directories made with the ordinary modes
+    (0o666, 0o777) get the process umask's permissions from the system: w2v never sets the umask."""
+    for _ in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            return path, create(path)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free name for a temporary file in {parent}")
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -82,11 +91,13 @@ def save_model(model: Model, path: str | Path) -> Path:
         "config": model.config.to_dict() if model.config else None,
         **{key: value for key, value in model.meta.items() if key not in ("format_version", "w2v_version")},
     }
+    if model.training is not None:
+        meta["training"] = model.training.to_dict()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_abandoned(target.parent, f".{target.name}.tmp-")
-        temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
-        temporary.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a model is an ordinary directory
+        prefix = f".{target.name}.tmp-{os.getpid()}-"
+        temporary, _ = create_unique(target.parent, prefix, lambda path: path.mkdir(0o777))
     except OSError as error:
         raise W2VError(f"cannot write the model to {target}: {error.strerror}") from None
     try:
@@ -141,7 +152,7 @@ def _load_matrix(open_file, name: str, mmap: bool, n_words: int, directory: Path
 
 def _read_vocab(path: Path, open_file) -> tuple[list[str], np.ndarray]:
     """vocab.tsv: word<TAB>count per line. Parsed with whole-file string operations (an
-    80,000-word file in ~15 ms); line by line only to name a bad line."""
+    80,000-word file in a few ms); line by line only to name a bad line."""
     try:
         with open_file(path.name) as file:
             text = file.read().decode("utf-8").removesuffix("\n")
@@ -225,4 +236,6 @@ def _load(directory: Path, open_file, mmap: bool) -> Model:
             raise
         output_vectors = None  # imported vectors have none
     config = TrainConfig.from_dict(meta["config"]) if meta.get("config") else None
-    return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta)
+    training = meta.pop("training", None)
+    training = TrainingRecord.from_dict(training) if isinstance(training, dict) else None
+    return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta, training)

@@ -129,7 +129,7 @@ def encode(
 
     Works in place on the scan's id file, which becomes the tokens file: the scan is used up.
     """
-    from . import kernels  # numba only when a corpus is encoded, never for queries
+    from . import text_kernels  # numba only when a corpus is encoded, never for queries
 
     final = np.full(scan.n_words, -1, dtype=np.int32)
     final[scan_ids] = np.arange(scan_ids.size, dtype=np.int32)
@@ -141,7 +141,7 @@ def encode(
     for end, remap in _generation_maps(scan.pruning.generations, final, ids.size):
         for first in range(begin, end, block):
             chunk = ids.read(first, min(first + block, end), buffer)
-            kept, n_breaks = kernels.compact_ids(chunk, remap, line_ends)
+            kept, n_breaks = text_kernels.compact_ids(chunk, remap, line_ends)
             ids.write_at(kept_total, chunk[:kept])
             segmenter.add(line_ends[:n_breaks] + kept_total, kept_total + kept)
             kept_total += kept

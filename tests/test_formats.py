@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import w2v
+from w2v import formats
 from w2v.errors import ModelFormatError
 from w2v.formats import read_word2vec, write_word2vec
 
@@ -114,3 +115,25 @@ def test_gensim_binary_gives_gensim_neighbours(tmp_path):
     theirs = kv.most_similar("word7", topn=10)
     assert [w for w, _ in ours] == [w for w, _ in theirs]
     np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], rtol=1e-5)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_formats_load_in_gensim(trained_model_dir, tmp_path, binary):
+    gensim_models = pytest.importorskip("gensim.models")
+    model = w2v.load(trained_model_dir)
+    path = tmp_path / ("v.bin" if binary else "v.txt")
+    formats.write_word2vec(path, model.words, model.input_vectors, binary=binary)
+    loaded = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert loaded.index_to_key == model.words
+    np.testing.assert_allclose(loaded.vectors, model.input_vectors, atol=0 if binary else 5e-7)
+    ours = [n.word for n in w2v.nearest(model, "animal0", k=5)]
+    theirs = [word for word, _ in loaded.most_similar("animal0", topn=5)]
+    assert ours == theirs
+
+
+def test_npy_export_writes_matrix_and_words(trained_model_dir, tmp_path):
+    model = w2v.load(trained_model_dir)
+    vocab_path = formats.write_npy(tmp_path / "out.npy", model.words[:5], model.input_vectors[:5])
+    assert vocab_path == tmp_path / "out.vocab.txt"
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), model.input_vectors[:5])
+    assert vocab_path.read_text().splitlines() == model.words[:5]

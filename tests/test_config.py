@@ -1,0 +1,33 @@
+"""TrainConfig: defaults, validation, saving."""
+
+import pytest
+
+import w2v
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("negative", 0, "negative must be at least 1, got 0"),
+    ("negative", -3, "negative must be at least 1, got -3"),
+    ("dim", 0, "dim must be at least 1, got 0"),
+    ("window", 0, "window must be at least 1, got 0"),
+    ("epochs", 0, "epochs must be at least 1, got 0"),
+    ("sample", -1.0, "sample must be >= 0 (0 turns subsampling off), got -1.0"),
+    ("alpha", 0.0, "alpha must be positive, got 0.0"),
+    ("min_alpha", 1.0, "min_alpha must be in (0, alpha=0.025], got 1.0"),
+    ("arch", "glove", "arch must be one of skipgram, cbow, got 'glove'"),
+])  # fmt: skip
+def test_config_rejects_bad_values_with_a_message(field, value, message):
+    with pytest.raises(w2v.ConfigError) as error:
+        w2v.TrainConfig(**{field: value})
+    assert str(error.value) == message
+
+
+def test_a_config_round_trips_through_a_dict_and_ignores_unknown_keys():
+    config = w2v.TrainConfig(arch="cbow", dim=32, max_vocab=10, lowercase=False)
+    assert w2v.TrainConfig.from_dict({**config.to_dict(), "from_a_later_version": 1}) == config
+
+
+def test_learning_rates_default_by_architecture():
+    assert (w2v.TrainConfig().start_alpha, w2v.TrainConfig(arch="cbow").start_alpha) == (0.025, 0.05)
+    assert w2v.TrainConfig(alpha=0.1).end_alpha == pytest.approx(0.1 * 1e-4)
+    assert w2v.TrainConfig(tokenizer="whitespace").lowercases is False and w2v.TrainConfig().lowercases is True

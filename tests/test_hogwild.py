@@ -1,0 +1,87 @@
+"""The Hogwild thread pool, with fake kernels: which blocks go where, in which order, and the
+merging of private rows."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from w2v.hogwild import Hogwild
+from w2v.kernel_types import Segments
+from w2v.weights import TrainingWeights
+
+
+def segments(n: int, first: int = 0) -> Segments:
+    starts = np.arange(n, dtype=np.int64) * 10
+    alphas = np.linspace(0.1, 0.2, n).astype(np.float32)
+    return Segments(np.zeros(0, np.int32), starts, starts + 5, alphas, first=first, seed=np.uint64(1))
+
+
+def weights(threads: int, n_words: int = 8) -> TrainingWeights:
+    return TrainingWeights.initial(n_words, 4, seed=1, threads=threads)
+
+
+@pytest.mark.parametrize("threads,n_segments", [(1, 5), (2, 1), (2, 7), (2, 100), (3, 40)])
+def test_blocks_cover_every_segment_once_and_sum_in_order(threads, n_segments):
+    calls = []
+
+    def train_block(thread_weights, block):
+        calls.append((block.first, block.starts.tolist(), block.ends.tolist(), block.alphas.tolist()))
+        return float(block.first), len(block.starts)
+
+    chunk = segments(n_segments, first=100)
+    with Hogwild(train_block, weights(threads)) as submit:
+        loss, count = submit(chunk)()
+    covered = sorted((first, s) for first, starts, _, _ in calls for s in starts)
+    assert [s for _, s in covered] == chunk.starts.tolist()  # each segment once
+    for first, starts, ends, alphas in calls:  # a block's first segment number goes with it
+        assert starts[0] == (first - 100) * 10 and ends == [s + 5 for s in starts]
+        assert alphas == chunk.alphas[first - 100 : first - 100 + len(starts)].tolist()
+    assert count == n_segments and loss == sum(first for first, *_ in calls)
+    assert (len(calls) == 1) == (threads == 1 or n_segments < threads)
+
+
+def test_the_next_chunk_trains_before_the_current_one_is_waited_for():
+    """Two threads, chunk 0 of one segment stuck until chunk 1 runs: only if submitting chunk 1
+    does not wait for chunk 0, and the idle thread takes it, does chunk 0 finish before the timeout."""
+    chunk_1_ran = threading.Event()
+
+    def train_block(thread_weights, block):
+        if block.first == 0:
+            return float(chunk_1_ran.wait(timeout=10)), len(block.starts)
+        chunk_1_ran.set()
+        return 0.0, len(block.starts)
+
+    with Hogwild(train_block, weights(2)) as submit:
+        wait_0 = submit(segments(1, first=0))
+        wait_1 = submit(segments(1, first=1))
+        assert wait_0() == (1.0, 1)  # the event was set by chunk 1
+        assert wait_1() == (0.0, 1)
+
+
+def test_every_private_row_update_is_merged_into_the_shared_rows():
+    """Three threads, each block adds 1 to every word's output row as the kernels find it (a
+    thread's own copy for the most frequent words): at the end every shared row holds every
+    block's update: none made in a copy is lost."""
+    n_words, n_private, threads = 8, 3, 3
+    trained = TrainingWeights.initial(n_words, 4, seed=1, threads=threads, private_words=n_private)
+    offsets, lock = [], threading.Lock()
+    all_started = threading.Barrier(threads, timeout=10)
+
+    def train_block(thread_weights, block):
+        rows = thread_weights.output_vectors
+        n_private, offset = thread_weights.private
+        for word in range(n_words):
+            rows[word + offset if word < n_private else word] += 1.0
+        with lock:
+            offsets.append(int(offset))
+            first_round = len(offsets) <= threads
+        if first_round:
+            all_started.wait()  # the first three blocks are taken by three different threads
+        return 0.0, len(block.starts)
+
+    with Hogwild(train_block, trained) as submit:
+        submit(segments(60))()
+        submit(segments(60, first=60))()
+    assert sorted(set(offsets)) == [0, n_words, n_words + n_private]  # the shared rows and both copies were trained
+    np.testing.assert_array_equal(trained.output_vectors, np.full((n_words, 4), len(offsets)))  # nothing lost

@@ -1,0 +1,85 @@
+"""Checkpoints and resuming: what a run saves in its model directory, which runs can be continued
+and with which options, and what an interruption leaves on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .config import TrainConfig
+from .errors import ConfigError, W2VError
+from .model import Model
+from .storage import load_model, save_model
+
+CHANGEABLE_ON_RESUME = ("threads",)
+
+
+def resume_config(saved: TrainConfig, requested: TrainConfig | Mapping[str, Any] | None) -> TrainConfig:
+    """The config a resumed run continues with: the checkpoint's `saved` config, with only the
+    options in CHANGEABLE_ON_RESUME taken from `requested` (a whole config, or just the options a
+    user gave); any other requested option that differs from the saved one is an error."""
+    if requested is None:
+        return saved
+    given = requested.to_dict() if isinstance(requested, TrainConfig) else dict(requested)
+    saved_values = saved.to_dict()
+    for name, value in given.items():
+        if name not in saved_values:
+            raise ConfigError(f"{name} is not a training option")
+        if name not in CHANGEABLE_ON_RESUME and value != saved_values[name]:
+            raise W2VError(f"--{name.replace('_', '-')} {value} differs from the checkpoint's {saved_values[name]}; "
+                           "--resume continues the run with the options it was started with")  # fmt: skip
+    return replace(saved, **{name: given[name] for name in CHANGEABLE_ON_RESUME if name in given})
+
+
+def load_checkpoint(model_dir: str | Path) -> Model:
+    """The model in model_dir, read into memory to be trained further; an error if it cannot be
+    resumed (imported vectors, or made by an older w2v)."""
+    model = load_model(model_dir, mmap=False)
+    if model.config is None or model.training is None:
+        raise W2VError(f"{model_dir} has no checkpoint to resume (it was imported or made by an older w2v)")
+    return model
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run that saves to a model directory; str() says what the directory holds."""
+
+    def __init__(self, model_dir: str | Path, epochs_saved: int, epochs: int, existed: bool) -> None:
+        super().__init__(model_dir, epochs_saved, epochs, existed)
+        self.model_dir, self.epochs_saved, self.epochs, self.existed = model_dir, epochs_saved, epochs, existed
+
+    def __str__(self) -> str:
+        if self.epochs_saved:
+            return (f"interrupted: {self.model_dir} holds the model after epoch {self.epochs_saved} of {self.epochs}; "
+                    "continue with --resume")  # fmt: skip
+        return f"interrupted: nothing was saved; {self.model_dir} is as it was" if self.existed else (
+            "interrupted: nothing was saved")  # fmt: skip
+
+
+class ModelDirectory:
+    """Where a run saves: a checkpoint after every epoch but the last (if `checkpoints`), then the
+    finished model, each replacing the directory atomically. `epochs_saved`: the epochs of this
+    run already on disk (a resumed checkpoint's)."""
+
+    def __init__(self, path: str | Path, epochs: int, checkpoints: bool, epochs_saved: int,
+                 log: Callable[[str], None]) -> None:  # fmt: skip
+        self.path, self.epochs, self.checkpoints, self.log = path, epochs, checkpoints, log
+        self.epochs_saved = epochs_saved
+        self.existed = Path(path).exists()
+
+    def after_epoch(self, model: Model) -> None:
+        """Save a checkpoint of `model` if that is asked for and it is not finished."""
+        if self.checkpoints and not model.training.complete:
+            self._save(model)
+
+    def save_final(self, model: Model) -> None:
+        self._save(model)
+        self.log(f"saved {len(model):,} words x {model.dim} dimensions to {self.path}")
+
+    def _save(self, model: Model) -> None:
+        save_model(model, self.path)
+        self.epochs_saved = model.training.epochs_done
+
+    def interrupted(self) -> Interrupted:
+        return Interrupted(self.path, self.epochs_saved, self.epochs, self.existed)

@@ -1,0 +1,118 @@
+"""`w2v export`, `w2v import` and `w2v evaluate`: vectors to and from files, and their scores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from . import cli, model_dir_option, open_vectors, user_errors, vectors_source
+
+EXPORT_FORMATS = ("text", "binary", "npy")
+
+EXPORT_FORMATS = ("text", "binary", "npy")
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@model_dir_option
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(EXPORT_FORMATS),
+    default=None,
+    help="Output format.  [default: from OUT's suffix: .bin binary, .npy NumPy, else text]",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Export only the N most frequent words.")
+@click.option("--normalize", is_flag=True, help="Scale every vector to unit length (cosine = dot product).")
+def export(out, model_dir, format_, limit, normalize):
+    """Write the word vectors to OUT in word2vec text or binary format, or as NumPy .npy.
+
+    The word2vec formats load in gensim (KeyedVectors.load_word2vec_format) and word2vec.c's
+    tools. The .npy matrix (with the words in OUT's stem + .vocab.txt, one per line in row order)
+    goes straight into torch.nn.Embedding.from_pretrained.
+    """  # fmt: skip
+    from ..formats import write_npy, write_word2vec
+    from ..query import unit_rows
+    from ..storage import load_model
+
+    suffix = Path(out).suffix.lower()
+    format_ = format_ or {".bin": "binary", ".npy": "npy"}.get(suffix, "text")
+    with user_errors():
+        model = load_model(model_dir)
+        words = model.words[:limit]
+        vectors = model.input_vectors[: len(words)]
+        if normalize:
+            vectors = unit_rows(vectors)
+        if format_ == "npy":
+            vocab_path = write_npy(out, words, vectors)
+            click.echo(f"wrote {len(words):,} x {model.dim} float32 matrix to {out}, words to {vocab_path}", err=True)
+        else:
+            write_word2vec(out, words, vectors, binary=format_ == "binary")
+            click.echo(f"wrote {len(words):,} vectors of {model.dim} dimensions to {out} (word2vec {format_})",
+                       err=True)  # fmt: skip
+
+
+@cli.command("import")
+@click.argument("vectors", type=click.Path(exists=True, dir_okay=False))
+@model_dir_option
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Encoding of the words (GoogleNews: latin-1); invalid bytes are replaced.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Import only the first N words.")
+def import_(vectors, model_dir, encoding, limit):
+    """Convert a word2vec text/binary or GloVe file VECTORS into a model directory.
+
+    Queries then memory-map it instead of parsing the file each time: `w2v neighbors` on a
+    multi-million-word model starts in a fraction of a second.
+    """  # fmt: skip
+    from ..storage import save_model
+
+    with user_errors():
+        model = open_vectors(model_dir, vectors, encoding, limit)
+        model.meta = {"imported_from": str(Path(vectors).resolve()), "replaced_words": model.meta["replaced_words"]}
+        save_model(model, model_dir)
+    click.echo(f"imported {len(model):,} words x {model.dim} dimensions into {model_dir}", err=True)
+
+
+@cli.command()
+@vectors_source
+@click.option(
+    "--analogies",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Analogy file (': section' lines, then 'a b c d'); repeatable.  [default: questions-words.txt]",
+)
+@click.option(
+    "--similarity",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Word-pair file ('word1 word2 score'); repeatable.  [default: WS-353, its SIM/REL splits, SimLex-999]",
+)
+@click.option(
+    "--restrict-vocab",
+    type=click.IntRange(min=1),
+    default=30_000,
+    show_default=True,
+    help="Analogies: only the N most frequent words count (word2vec.c's compute-accuracy threshold).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def evaluate(model_dir, vectors, encoding, limit, analogies, similarity, restrict_vocab, as_json):
+    """Score the vectors on word analogies (3CosAdd, 3CosMul) and word similarity (Spearman).
+
+    Without --analogies or --similarity, the bundled sets are used. Analogy questions with a
+    word outside the --restrict-vocab most frequent words are skipped; matching ignores case.
+    """
+    from .. import evaluate as evaluation
+
+    if not analogies and not similarity:
+        analogies = [evaluation.bundled(name) for name in evaluation.DEFAULT_ANALOGIES]
+        similarity = [evaluation.bundled(name) for name in evaluation.DEFAULT_SIMILARITY]
+    with user_errors():
+        model = open_vectors(model_dir, vectors, encoding, limit)
+        report = evaluation.evaluate(model, analogies, similarity, restrict_vocab)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())

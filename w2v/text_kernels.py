@@ -1,0 +1,131 @@
+"""Compiled loops over text and token ids: the byte-string hash table that gives each distinct
+word an id while a corpus is read (corpus.WordTable), and the compaction of the id stream into
+vocabulary ids (vocab.encode). Training kernels are in kernels.py; only these two modules import
+numba, each self-contained (numba's cache does not notice edits to a jitted helper in another file).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+# In a stream of token ids read from text: the end of a line, and a word that was pruned.
+LINE_BREAK = -1
+DROPPED = -2
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@numba.njit(cache=True)
+def _hash_bytes(data, start, end):
+    """FNV-1a over data[start:end] (uint8)."""
+    h = _FNV_OFFSET
+    for i in range(start, end):
+        h = (h ^ np.uint64(data[i])) * _FNV_PRIME
+    return h
+
+
+@numba.njit(cache=True)
+def _find_slot(table, pool, pool_starts, data, start, end, h):
+    """The slot of the word data[start:end] in `table` (its id there, or -1 where it would go)."""
+    mask = table.shape[0] - 1
+    slot = np.int64(h & np.uint64(mask))
+    length = end - start
+    while True:
+        word = table[slot]
+        if word < 0:
+            return slot
+        word_start = pool_starts[word]
+        if pool_starts[word + 1] - word_start == length:
+            same = True
+            for i in range(length):
+                if pool[word_start + i] != data[start + i]:
+                    same = False
+                    break
+            if same:
+                return slot
+        slot = (slot + 1) & mask
+
+
+@numba.njit(cache=True)
+def index_tokens(text, start, table, pool, pool_starts, counts, n_words, word_limit, ids, max_token_bytes):
+    """Split normalised text into tokens and give each distinct token an id, in order of first
+    appearance, in one pass from byte `start`; count each word's occurrences.
+
+    text: uint8[n], tokens separated by ASCII whitespace; b"\n" also ends a line.
+    table: int32[capacity], capacity a power of two, -1 for empty slots, word ids otherwise.
+    pool: uint8[...], the bytes of word i are pool[pool_starts[i]:pool_starts[i + 1]], with room
+    for n more bytes. pool_starts: int64[> word_limit]; counts: int64[>= word_limit], added to.
+    n_words: the words already known. Stops before adding word number `word_limit` (the caller
+    grows the table and calls again from the returned position), so the table never fills.
+    ids: int32[>= n - start], out: the id of each token, and LINE_BREAK for each b"\n".
+    A token longer than `max_token_bytes` is cut into pieces that long (to the next character).
+    Returns (position reached, number of ids written, n_words).
+    """
+    n = text.shape[0]
+    n_ids = 0
+    pos = start
+    while pos < n:
+        byte = text[pos]
+        if byte == 32 or (9 <= byte <= 13):
+            if byte == 10:
+                ids[n_ids] = LINE_BREAK
+                n_ids += 1
+            pos += 1
+            continue
+        token_start = pos
+        while pos < n:
+            byte = text[pos]
+            if byte == 32 or (9 <= byte <= 13):
+                break
+            if pos - token_start >= max_token_bytes and byte & 0xC0 != 0x80:
+                break  # a giant "word" (binary garbage) ends at the first character boundary past the limit
+            pos += 1
+        slot = _find_slot(table, pool, pool_starts, text, token_start, pos, _hash_bytes(text, token_start, pos))
+        word = table[slot]
+        if word < 0:
+            if n_words >= word_limit:
+                return token_start, n_ids, n_words
+            word = n_words
+            word_start = pool_starts[word]
+            for i in range(token_start, pos):
+                pool[word_start + i - token_start] = text[i]
+            pool_starts[word + 1] = word_start + pos - token_start
+            table[slot] = word
+            n_words += 1
+        counts[word] += 1
+        ids[n_ids] = word
+        n_ids += 1
+    return n, n_ids, n_words
+
+
+@numba.njit(cache=True)
+def rehash(table, pool, pool_starts, n_words):
+    """Insert words 0..n_words-1 into the empty `table` (all -1), e.g. after growing it."""
+    for word in range(n_words):
+        start, end = pool_starts[word], pool_starts[word + 1]
+        table[_find_slot(table, pool, pool_starts, pool, start, end, _hash_bytes(pool, start, end))] = word
+
+
+@numba.njit(cache=True)
+def compact_ids(ids, remap, line_ends):
+    """Map ids in place through `remap` (-1: drop the token; DROPPED ids are dropped too) and take
+    out the LINE_BREAKs, whose positions among the kept tokens go into line_ends (int64[>= their
+    number]).
+    Returns (tokens kept, line breaks): ids[:kept] holds the kept tokens."""
+    kept = 0
+    n_lines = 0
+    for pos in range(ids.shape[0]):
+        word = ids[pos]
+        if word == LINE_BREAK:
+            line_ends[n_lines] = kept
+            n_lines += 1
+            continue
+        if word < 0:
+            continue
+        word = remap[word]
+        if word >= 0:
+            ids[kept] = word
+            kept += 1
+    return kept, n_lines
