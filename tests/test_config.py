@@ -31,3 +31,9 @@ def test_learning_rates_default_by_architecture():
     assert (w2v.TrainConfig().start_alpha, w2v.TrainConfig(arch="cbow").start_alpha) == (0.025, 0.05)
     assert w2v.TrainConfig(alpha=0.1).end_alpha == pytest.approx(0.1 * 1e-4)
     assert w2v.TrainConfig(tokenizer="whitespace").lowercases is False and w2v.TrainConfig().lowercases is True
+
+
+def test_options_by_name_must_be_options():
+    assert w2v.TrainConfig.from_options({"dim": 8}) == w2v.TrainConfig(dim=8)
+    with pytest.raises(w2v.ConfigError, match="^dimm is not a training option"):
+        w2v.TrainConfig.from_options({"dimm": 8})

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import TrainConfig
-from .errors import ConfigError, W2VError
+from .errors import W2VError
 from .model import Model
 from .storage import load_model, save_model
 
@@ -23,10 +23,9 @@ def resume_config(saved: TrainConfig, requested: TrainConfig | Mapping[str, Any]
     if requested is None:
         return saved
     given = requested.to_dict() if isinstance(requested, TrainConfig) else dict(requested)
+    TrainConfig.check_names(given)
     saved_values = saved.to_dict()
     for name, value in given.items():
-        if name not in saved_values:
-            raise ConfigError(f"{name} is not a training option")
         if name not in CHANGEABLE_ON_RESUME and value != saved_values[name]:
             raise W2VError(f"--{name.replace('_', '-')} {value} differs from the checkpoint's {saved_values[name]}; "
                            "--resume continues the run with the options it was started with")  # fmt: skip

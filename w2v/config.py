@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from .errors import ConfigError
 from .tokenize import lowercase_by_default
@@ -86,6 +88,20 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def check_names(cls, names) -> None:
+        """ConfigError for the first of `names` that is not a training option."""
+        known = {field.name for field in fields(cls)}
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise ConfigError(f"{unknown[0]} is not a training option (they are: {', '.join(sorted(known))})")
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> TrainConfig:
+        """A config from option names and values; ConfigError for a name that is not an option."""
+        cls.check_names(options)
+        return cls(**options)
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:

@@ -318,62 +318,79 @@ def scan(
 
     `progress(consumed_bytes)` is called after each chunk; `log(message)` when words are pruned.
     """
-    from .text_kernels import DROPPED, LINE_BREAK
+    scanner = _Scanner(Path(directory), memory_limit, log)
+    for chunk, ends_line, consumed in read_chunks(sources, chunk_bytes):
+        text, bad = normalize(chunk, tokenizer, lowercase)
+        scanner.add(text, ends_line, bad)
+        if progress is not None:
+            progress(consumed)
+    return scanner.finish()
 
-    directory = Path(directory)
-    table = WordTable()
-    spool = Spool(directory / "ids.npy", np.int32)
-    pruning = Pruning()
-    buffer = np.empty(0, dtype=np.int32)
-    n_tokens = n_lines = invalid = 0
-    after_token = False  # whether the last id written was a token (for counting non-empty lines)
 
-    def prune(written: int) -> None:
-        """Forget the rarest words until the table is at most half its limit; remap this chunk's
-        first `written` ids in place (those spooled before keep the old ids: a new generation)."""
+class _Scanner:
+    """scan()'s state: the word table, the id spool, the counts so far, and the pruning."""
+
+    def __init__(self, directory: Path, memory_limit: int | None, log: Callable[[str], None] | None) -> None:
+        self.directory, self.memory_limit, self.log = directory, memory_limit, log
+        self.table = WordTable()
+        self.spool = Spool(directory / "ids.npy", np.int32)
+        self.pruning = Pruning()
+        self.buffer = np.empty(0, dtype=np.int32)
+        self.n_tokens = self.n_lines = self.invalid = 0
+        self.after_token = False  # whether the last id written was a token (for counting non-empty lines)
+
+    def add(self, text: bytes, ends_line: bool, invalid: int) -> None:
+        """Index one normalised chunk, append its ids to the spool and count its tokens and lines."""
+        from .text_kernels import LINE_BREAK
+
+        self.invalid += invalid
+        if self.buffer.size < len(text) + 1:
+            self.buffer = np.empty(len(text) + 1, dtype=np.int32)
+        written = self.table.index(text, self.buffer, self.memory_limit, self._prune)
+        if ends_line:  # the end of a file ends its last line
+            self.buffer[written] = LINE_BREAK
+            written += 1
+        ids = self.buffer[:written]
+        breaks = ids == LINE_BREAK
+        self.n_tokens += written - int(np.count_nonzero(breaks))
+        if written:
+            follows_token = np.empty(written, dtype=bool)
+            follows_token[0] = self.after_token
+            np.logical_not(breaks[:-1], out=follows_token[1:])
+            self.n_lines += int(np.count_nonzero(breaks & follows_token))
+            self.after_token = not breaks[-1]
+        self.spool.append(ids)
+
+    def _prune(self, written: int) -> None:
+        """Forget the rarest words until the table is at most half its limit; remap the current
+        chunk's first `written` ids in place (those spooled before keep the old ids: a new
+        generation, whose old id -> new id map is saved for vocab.encode)."""
+        from .text_kernels import DROPPED, LINE_BREAK
+
+        table, pruning = self.table, self.pruning
         before, dropped_tokens = table.n_words, 0
         remap = np.arange(table.n_words, dtype=np.int32)
-        while table.memory() > memory_limit // 2 and table.n_words:
+        while table.memory() > self.memory_limit // 2 and table.n_words:
             pruning.threshold += 1
             counts = table.counts[: table.n_words]
             dropped_tokens += int(counts[counts < pruning.threshold].sum())
             step = table.prune(pruning.threshold)
             remap = np.where(remap >= 0, step[np.maximum(remap, 0)], -1).astype(np.int32)
-        path = directory / f"generation-{len(pruning.generations)}.npy"
+        path = self.directory / f"generation-{len(pruning.generations)}.npy"
         save_array(path, remap)
-        pruning.generations.append((spool.size, path))
-        chunk = buffer[:written]
+        pruning.generations.append((self.spool.size, path))
+        chunk = self.buffer[:written]
         tokens = chunk >= 0
         chunk[tokens] = np.where(remap[chunk[tokens]] >= 0, remap[chunk[tokens]], DROPPED)
         pruning.times += 1
         pruning.words += before - table.n_words
         pruning.tokens += dropped_tokens
-        if log is not None:
-            seen = n_tokens + int(np.count_nonzero(chunk != LINE_BREAK))
-            log(f"the word table reached --max-vocab-memory ({memory_limit / 2**20:,.0f} MB) after {seen:,} tokens: "
-                f"forgot {before - table.n_words:,} words seen fewer than {pruning.threshold} times "
-                f"({dropped_tokens:,} occurrences)")  # fmt: skip
+        if self.log is not None:
+            seen = self.n_tokens + int(np.count_nonzero(chunk != LINE_BREAK))
+            self.log(f"the word table reached --max-vocab-memory ({self.memory_limit / 2**20:,.0f} MB) after "
+                     f"{seen:,} tokens: forgot {before - table.n_words:,} words seen fewer than {pruning.threshold} "
+                     f"times ({dropped_tokens:,} occurrences)")  # fmt: skip
 
-    for chunk, ends_line, consumed in read_chunks(sources, chunk_bytes):
-        text, bad = normalize(chunk, tokenizer, lowercase)
-        invalid += bad
-        if buffer.size < len(text) + 1:
-            buffer = np.empty(len(text) + 1, dtype=np.int32)
-        written = table.index(text, buffer, memory_limit, prune)
-        if ends_line:  # the end of a file ends its last line
-            buffer[written] = LINE_BREAK
-            written += 1
-        ids = buffer[:written]
-        breaks = ids == LINE_BREAK
-        n_tokens += written - int(np.count_nonzero(breaks))
-        if written:
-            follows_token = np.empty(written, dtype=bool)
-            follows_token[0] = after_token
-            np.logical_not(breaks[:-1], out=follows_token[1:])
-            n_lines += int(np.count_nonzero(breaks & follows_token))
-            after_token = not breaks[-1]
-        spool.append(ids)
-        if progress is not None:
-            progress(consumed)
-    spool.finish()
-    return Scan(table, spool, n_tokens, n_lines, invalid, pruning)
+    def finish(self) -> Scan:
+        self.spool.finish()
+        return Scan(self.table, self.spool, self.n_tokens, self.n_lines, self.invalid, self.pruning)

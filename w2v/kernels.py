@@ -114,12 +114,13 @@ def _below(bits, n):
 
 
 @numba.njit(cache=True, inline="always")
-def draw_noise(bits, sampling):
-    """A word id drawn from the noise distribution via its alias table: one random bucket (high
-    bits), kept if a uniform (low bits) falls under its threshold, else the bucket's alias."""
-    bucket = _below(bits, sampling.noise_threshold.shape[0])
-    alias = np.int64(sampling.noise_alias[bucket])  # read either way: a select, not an unpredictable branch
-    keep = np.float32(bits & _LOW32) * np.float32(1.0 / 4294967296.0) < sampling.noise_threshold[bucket]
+def draw_noise(bits, noise_threshold, noise_alias):
+    """A word id drawn from the noise distribution via its alias table (Sampling's noise_threshold
+    and noise_alias): one random bucket (high bits), kept if a uniform (low bits) falls under its
+    threshold, else the bucket's alias."""
+    bucket = _below(bits, noise_threshold.shape[0])
+    alias = np.int64(noise_alias[bucket])  # read either way: a select, not an unpredictable branch
+    keep = np.float32(bits & _LOW32) * np.float32(1.0 / 4294967296.0) < noise_threshold[bucket]
     return bucket if keep else alias
 
 
@@ -165,7 +166,7 @@ def draw_noise_samples(sampling, n, seed):
     out = np.empty(n, dtype=np.int64)
     for i in range(n):
         state, bits = next_random(state)
-        out[i] = draw_noise(bits, sampling)
+        out[i] = draw_noise(bits, sampling.noise_threshold, sampling.noise_alias)
     return out
 
 
@@ -294,22 +295,23 @@ def _prefetch_row(matrix, row):
 
 
 @numba.njit(cache=True, inline="always")
-def _plan(weights, sampling, scratch, length, pos, window, n_targets, state):
-    """Draw centre scratch.sentence[pos]'s random choices one centre ahead of training it: its
-    window half-width (uniform in 1..window, word2vec.c's `b`) into halves[turn], and its targets
-    (the centre, then n_targets - 1 noise words, then the centre again as padding) into
-    plans[turn], as rows of the output vectors (`output_row`), where turn = pos & 1; then prefetch
-    those rows and the input row of the word a window ahead, so that they arrive from memory
-    while the previous centre trains. Returns the state."""
-    sentence, plans = scratch.sentence, scratch.plans
+def _plan(weights, sampling, sentence, plans, halves, length, pos, window, n_targets, state):
+    """Draw centre sentence[pos]'s random choices one centre ahead of training it: its window
+    half-width (uniform in 1..window, word2vec.c's `b`) into halves[turn], and its targets (the
+    centre, then n_targets - 1 noise words, then the centre again as padding) into plans[turn],
+    as rows of the output vectors (`output_row`), where turn = pos & 1 (scratch buffers, see
+    Scratch); then prefetch those rows and the input row of the word a window ahead, so that they
+    arrive from memory while the previous centre trains. Returns the state. (Arrays, not the
+    Scratch: reading a field of a tuple in the per-centre loop costs a reference-count update.)"""
+    private, noise_threshold, noise_alias = weights.private, sampling.noise_threshold, sampling.noise_alias
     turn = pos & 1
     state, bits = next_random(state)
-    scratch.halves[turn] = window - _below(bits, window)
-    centre = output_row(sentence[pos], weights.private)
+    halves[turn] = window - _below(bits, window)
+    centre = output_row(sentence[pos], private)
     plans[turn, 0] = centre
     for k in range(1, n_targets):
         state, bits = next_random(state)
-        plans[turn, k] = output_row(draw_noise(bits, sampling), weights.private)
+        plans[turn, k] = output_row(draw_noise(bits, noise_threshold, noise_alias), private)
     for k in range(n_targets, plans.shape[1]):
         plans[turn, k] = centre
     for k in range(n_targets):
@@ -393,8 +395,8 @@ def _skipgram(weights, sampling, settings, scratch, length, alpha, state):
     several multiply-adds per load and store.
     """
     input_vectors, output_vectors = weights.input_vectors, weights.output_vectors
-    contexts, plans, scores, valid = scratch.contexts, scratch.plans, scratch.scores, scratch.valid
-    target_grads = scratch.vectors
+    sentence, contexts, plans, halves = scratch.sentence, scratch.contexts, scratch.plans, scratch.halves
+    scores, labels, valid, target_grads = scratch.scores, scratch.labels, scratch.valid, scratch.vectors
     dim = input_vectors.shape[1]
     window, n_targets = settings.window, settings.negative + 1
     n_cols = scores.shape[1]
@@ -403,12 +405,12 @@ def _skipgram(weights, sampling, settings, scratch, length, alpha, state):
     loss = 0.0
     pairs = 0
     if length > 0:
-        state = _plan(weights, sampling, scratch, length, 0, window, n_targets, state)
+        state = _plan(weights, sampling, sentence, plans, halves, length, 0, window, n_targets, state)
     for pos in range(length):
         if pos + 1 < length:
-            state = _plan(weights, sampling, scratch, length, pos + 1, window, n_targets, state)
+            state = _plan(weights, sampling, sentence, plans, halves, length, pos + 1, window, n_targets, state)
         turn = pos & 1
-        n_contexts = _gather_window(scratch.sentence, length, pos, scratch.halves[turn], contexts)
+        n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
         if n_contexts == 0:
             continue
         padded_contexts = n_contexts + (n_contexts & 1)
@@ -433,7 +435,7 @@ def _skipgram(weights, sampling, settings, scratch, length, alpha, state):
         skipped = _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_contexts, n_cols, 0.0)
         for first in range(0, n_contexts, rows_per_log):
             last = min(n_contexts, first + rows_per_log)
-            loss += _logistic_block(flat_scores, valid, scratch.labels, first * n_cols, last * n_cols, alpha)
+            loss += _logistic_block(flat_scores, valid, labels, first * n_cols, last * n_cols, alpha)
         if skipped:
             _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_contexts, n_cols, 1.0)
         for k in range(n_cols):
@@ -494,7 +496,8 @@ def _predict(weights, row, centre, sampling, negative, alpha, state, grad, loss,
     gradient for the hidden vector (neu1e), which the caller applies.
     Returns (state, loss, product) with the -log P terms added (see `_add_nll`).
     """
-    input_vectors, output_vectors = weights.input_vectors, weights.output_vectors
+    input_vectors, output_vectors, private = weights.input_vectors, weights.output_vectors, weights.private
+    noise_threshold, noise_alias = sampling.noise_threshold, sampling.noise_alias
     dim = grad.shape[0]
     for i in range(dim):
         grad[i] = 0.0
@@ -503,7 +506,7 @@ def _predict(weights, row, centre, sampling, negative, alpha, state, grad, loss,
             target = centre
         else:
             state, bits = next_random(state)
-            target = output_row(draw_noise(bits, sampling), weights.private)
+            target = output_row(draw_noise(bits, noise_threshold, noise_alias), private)
             if target == centre:
                 continue
         score = np.float32(0.0)
@@ -524,7 +527,7 @@ def skipgram_exact_sentence(weights, sampling, settings, scratch, length, alpha,
     the context word's input vector is trained against the centre's output vector and
     `negative` fresh noise words; output rows are updated as it goes, the input row once at
     the end with the accumulated gradient (neu1e)."""
-    input_vectors = weights.input_vectors
+    input_vectors, private = weights.input_vectors, weights.private
     sentence, contexts = scratch.sentence, scratch.contexts
     grad = scratch.vectors[0]
     dim = input_vectors.shape[1]
@@ -534,7 +537,7 @@ def skipgram_exact_sentence(weights, sampling, settings, scratch, length, alpha,
     for pos in range(length):
         state, bits = next_random(state)
         n_contexts = _gather_window(sentence, length, pos, window - _below(bits, window), contexts)
-        centre = output_row(sentence[pos], weights.private)
+        centre = output_row(sentence[pos], private)
         for c in range(n_contexts):
             row = contexts[c]
             state, loss, product = _predict(weights, row, centre, sampling, settings.negative, alpha, state, grad,
@@ -557,7 +560,8 @@ def cbow_sentence(weights, sampling, settings, scratch, length, alpha, state):
     drawn twice for the same centre (then both draws see the same row).
     """
     input_vectors, output_vectors = weights.input_vectors, weights.output_vectors
-    contexts, plans, scores, valid = scratch.contexts, scratch.plans, scratch.scores, scratch.valid
+    sentence, contexts, plans, halves = scratch.sentence, scratch.contexts, scratch.plans, scratch.halves
+    scores, labels, valid = scratch.scores, scratch.labels, scratch.valid
     mean, grad = scratch.vectors[0], scratch.vectors[1]
     dim = input_vectors.shape[1]
     window, n_targets = settings.window, settings.negative + 1
@@ -566,12 +570,12 @@ def cbow_sentence(weights, sampling, settings, scratch, length, alpha, state):
     loss = 0.0
     predictions = 0
     if length > 0:
-        state = _plan(weights, sampling, scratch, length, 0, window, n_targets, state)
+        state = _plan(weights, sampling, sentence, plans, halves, length, 0, window, n_targets, state)
     for pos in range(length):
         if pos + 1 < length:
-            state = _plan(weights, sampling, scratch, length, pos + 1, window, n_targets, state)
+            state = _plan(weights, sampling, sentence, plans, halves, length, pos + 1, window, n_targets, state)
         turn = pos & 1
-        n_contexts = _gather_window(scratch.sentence, length, pos, scratch.halves[turn], contexts)
+        n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
         if n_contexts == 0:
             continue
         row = contexts[0]
@@ -595,7 +599,7 @@ def cbow_sentence(weights, sampling, settings, scratch, length, alpha, state):
             scores[0, k] = s0
             scores[0, k + 1] = s1
         skipped = _skip_noise_equal_to_centre(valid, plans, turn, n_targets, 1, n_cols, 0.0)
-        loss += _logistic_block(flat_scores, valid, scratch.labels, 0, n_cols, alpha)
+        loss += _logistic_block(flat_scores, valid, labels, 0, n_cols, alpha)
         if skipped:
             _skip_noise_equal_to_centre(valid, plans, turn, n_targets, 1, n_cols, 1.0)
         for k in range(0, n_cols, 2):
@@ -630,18 +634,18 @@ def _train_segments(kernel, weights, sampling, settings, segments):
     Inlined, so that the kernel is a constant of each entry point: a pointer argument cannot be
     cached, and a method number chosen with numba.literally would type (and compile) every
     kernel on a cold cache, not just the one used."""
-    starts, ends = segments.starts, segments.ends
+    tokens, starts, ends, alphas = segments.tokens, segments.starts, segments.ends, segments.alphas
     longest = 0
     for s in range(starts.shape[0]):
         longest = max(longest, ends[s] - starts[s])
     scratch = new_scratch(settings, weights.input_vectors.shape[1], longest)
+    sentence, keep = scratch.sentence, sampling.keep
     loss = 0.0
     count = 0
     for s in range(starts.shape[0]):
         state = segment_state(segments.seed, segments.first + s)
-        length, state = _subsample(segments.tokens, starts[s], ends[s], sampling.keep, state, scratch.sentence)
-        segment_loss, segment_count, _ = kernel(weights, sampling, settings, scratch, length, segments.alphas[s],
-                                                state)  # fmt: skip
+        length, state = _subsample(tokens, starts[s], ends[s], keep, state, sentence)
+        segment_loss, segment_count, _ = kernel(weights, sampling, settings, scratch, length, alphas[s], state)
         loss += segment_loss
         count += segment_count
     return loss, count

@@ -129,3 +129,55 @@ def compact_ids(ids, remap, line_ends):
             ids[kept] = word
             kept += 1
     return kept, n_lines
+
+
+# ---- Tokenizer rules on UTF-8 bytes ----------------------------------------------------------
+
+# What becomes of a code point (tokenize.character_actions gives each one's, per tokenizer).
+BLANK = 0  # a space: it separates tokens
+KEEP = 1  # itself: part of a token
+ALONE = 2  # itself with a space on each side: a token of its own (a Han character, a kana)
+LINE = 3  # b"\n": a line break (\n, \r, \r\n as one, U+0085, U+2028, U+2029)
+
+
+@numba.njit(cache=True)
+def separate(data, actions, out):
+    """Rewrite valid UTF-8 text `data` (uint8[n]) into `out` (uint8[>= 2 n]) by what becomes of
+    each code point, `actions` (uint8[0x110000]: BLANK, KEEP, ALONE or LINE). Returns the number
+    of bytes written."""
+    n = data.shape[0]
+    i = 0
+    m = 0
+    while i < n:
+        lead = np.int64(data[i])
+        if lead < 0x80:
+            code, length = lead, 1
+        elif lead < 0xE0:
+            code, length = ((lead & 0x1F) << 6) | (data[i + 1] & 0x3F), 2
+        elif lead < 0xF0:
+            code, length = ((lead & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F), 3
+        else:
+            code = ((lead & 0x07) << 18) | ((data[i + 1] & 0x3F) << 12) | ((data[i + 2] & 0x3F) << 6)
+            code |= data[i + 3] & 0x3F
+            length = 4
+        action = actions[code]
+        if action == KEEP:
+            for k in range(length):
+                out[m + k] = data[i + k]
+            m += length
+        elif action == BLANK:
+            out[m] = 32
+            m += 1
+        elif action == ALONE:
+            out[m] = 32
+            for k in range(length):
+                out[m + 1 + k] = data[i + k]
+            out[m + 1 + length] = 32
+            m += length + 2
+        else:
+            out[m] = 10
+            m += 1
+            if code == 13 and i + 1 < n and data[i + 1] == 10:
+                length = 2
+        i += length
+    return m

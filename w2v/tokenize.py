@@ -1,36 +1,49 @@
 """Tokenizer rules. Each turns a chunk of UTF-8 bytes into normalised bytes in which a token is
-a run of non-space bytes and b"\\n" ends a line, so that `bytes.split` does the rest at C speed.
+a run of non-space bytes and b"\\n" ends a line, so that the word table (text_kernels) splits
+them at compiled speed.
 
 - "simple": words are runs of Unicode letters, digits and combining marks; everything else
   separates words. Each Han ideograph and each kana is a token of its own, so unsegmented
   Chinese or Japanese never becomes one "word" per sentence (segment it beforehand, e.g. with
-  jieba, and use "whitespace" to keep real words).
+  jieba, and use "whitespace" to keep real words). Text is put in NFC (decomposed accents equal
+  composed ones).
 - "whitespace": split on Unicode whitespace only, for text that is already tokenised.
 
-`\\r\\n` and a lone `\\r` end a line like `\\n`. Invalid UTF-8 is replaced by U+FFFD (a separator
-under "simple", a character under "whitespace") and counted.
+`\\r\\n`, a lone `\\r`, U+0085, U+2028 and U+2029 end a line like `\\n`. Invalid UTF-8 is replaced by
+U+FFFD, one per invalid byte (a separator under "simple", a character under "whitespace"), and
+counted. Lowercasing is Python's `str.lower`: Unicode's full case mapping, with its context for
+a final sigma ('ΣΑΣ' -> 'σας') and 'İ' -> 'i̇' (two code points).
+
+How: ASCII chunks (most of an English corpus) go through one `bytes.translate`. Other chunks
+are decoded, lowercased and (under "simple") checked for NFC by Python's own C code, normalised
+only if they need it, and then rewritten code point by code point by a compiled loop
+(text_kernels.separate) through a table of what becomes of each code point, built once per
+process from `unicodedata`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
 import re
-import sys
 import unicodedata
+from pathlib import Path
+
+import numpy as np
 
 # Scripts written without spaces: every character is a token under "simple".
-_UNSEGMENTED = (
-    "\u3040-\u30ff"  # hiragana, katakana
-    "\u3400-\u4dbf"  # CJK extension A
-    "\u4e00-\u9fff"  # CJK unified ideographs
-    "\uf900-\ufaff"  # CJK compatibility ideographs
-    "\uff66-\uff9f"  # half-width katakana
-    "\U00020000-\U0003134f"  # CJK extensions B-G
+UNSEGMENTED_RANGES = (
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # half-width katakana
+    (0x20000, 0x3134F),  # CJK extensions B-G
 )
-_UNSEGMENTED_CHAR = re.compile(f"([{_UNSEGMENTED}])")
+LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
 _INVALID_BYTE = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of invalid UTF-8
-_LINE_BREAKS = re.compile("\r\n?|[\x85\u2028\u2029]")
-_UNICODE_SPACE = re.compile(r"[^\S\n]+")
 
 
 def _ascii_table(lowercase: bool, keep: bytes) -> bytes:
@@ -54,17 +67,68 @@ _WHITESPACE_TABLES = {
 }
 
 
-@functools.cache
-def _simple_separator() -> re.Pattern:
-    """Characters that separate words under "simple": not a letter/digit/mark, or underscore.
+RULES_VERSION = 1  # of character_actions' rules: part of its cache's name
 
-    Python's \\w leaves out combining marks (Devanagari vowel signs, decomposed accents), so
-    they are added; built on first use, as scanning the code space takes a moment.
-    """
-    marks = "".join(
-        re.escape(chr(code)) for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code))[0] == "M"
-    )
-    return re.compile(f"[^\\w\\n{marks}]|_")
+
+@functools.cache
+def character_actions(tokenizer: str) -> np.ndarray:
+    """What becomes of each code point under `tokenizer`: uint8[0x110000] of text_kernels' BLANK,
+    KEEP, ALONE and LINE. "simple" keeps letters and digits (str.isalnum, which is what Python's
+    regular expressions call \\w, less the underscore) and combining marks (category M), alone
+    for the unsegmented scripts, blanks the rest; "whitespace" blanks str.isspace characters and
+    keeps the rest. Built from this Python's unicodedata (under a second), then kept in a cache
+    file named after its Unicode version and these rules; loaded from there in milliseconds."""
+    rules = repr((RULES_VERSION, tokenizer, UNSEGMENTED_RANGES, LINE_BREAKS)).encode()
+    name = f"actions-{tokenizer}-unicode-{unicodedata.unidata_version}-{hashlib.sha256(rules).hexdigest()[:12]}.npy"
+    path = _cache_directory() / name
+    try:
+        actions = np.load(path)
+        if actions.shape == (0x110000,) and actions.dtype == np.uint8:
+            return actions
+    except (OSError, ValueError):
+        pass
+    actions = _build_actions(tokenizer)
+    with contextlib.suppress(OSError):  # no cache where there is no room for one: built again next time
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        with open(temporary, "wb") as out:
+            np.save(out, actions)
+        os.replace(temporary, path)
+    return actions
+
+
+def _cache_directory() -> Path:
+    """$XDG_CACHE_HOME/w2v, by default ~/.cache/w2v."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "w2v"
+
+
+def _build_actions(tokenizer: str) -> np.ndarray:
+    from .text_kernels import ALONE, BLANK, KEEP, LINE
+
+    everything = "".join(map(chr, range(0x110000)))
+    if tokenizer == "simple":
+        actions = np.full(0x110000, BLANK, dtype=np.uint8)
+        actions[[match.start() for match in re.finditer(r"[^\W_]", everything)]] = KEEP  # str.isalnum
+        # Marks are printable and not alphanumeric: only those few thousand need their category.
+        candidates = [char for char in everything if char.isprintable() and not char.isalnum()]
+        actions[[ord(char) for char in candidates if unicodedata.category(char)[0] == "M"]] = KEEP
+        for first, last in UNSEGMENTED_RANGES:
+            span = actions[first : last + 1]
+            span[span == KEEP] = ALONE
+    else:
+        actions = np.full(0x110000, KEEP, dtype=np.uint8)
+        actions[[match.start() for match in re.finditer(r"\s", everything)]] = BLANK  # str.isspace
+    actions[[ord(char) for char in LINE_BREAKS]] = LINE
+    return actions
+
+
+def _decode(chunk: bytes) -> tuple[str, int]:
+    """The chunk as text, each invalid byte replaced by U+FFFD; and their number."""
+    try:
+        return chunk.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        text = chunk.decode("utf-8", errors="surrogateescape")
+        return _INVALID_BYTE.subn("\ufffd", text)
 
 
 def normalize(chunk: bytes, tokenizer: str, lowercase: bool) -> tuple[bytes, int]:
@@ -76,18 +140,16 @@ def normalize(chunk: bytes, tokenizer: str, lowercase: bool) -> tuple[bytes, int
     if chunk.isascii():
         tables = _SIMPLE_TABLES if tokenizer == "simple" else _WHITESPACE_TABLES
         return chunk.translate(tables[lowercase]), 0
-    text = chunk.decode("utf-8", errors="surrogateescape")
-    text, invalid = _INVALID_BYTE.subn("\ufffd", text)
-    text = _LINE_BREAKS.sub("\n", text)
+    from .text_kernels import separate
+
+    text, invalid = _decode(chunk)
     if lowercase:
         text = text.lower()
-    if tokenizer == "simple":
+    if tokenizer == "simple" and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-        text = _simple_separator().sub(" ", text)
-        text = _UNSEGMENTED_CHAR.sub(r" \1 ", text)
-    else:
-        text = _UNICODE_SPACE.sub(" ", text)
-    return text.encode("utf-8"), invalid
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    out = np.empty(2 * data.size, dtype=np.uint8)
+    return out[: separate(data, character_actions(tokenizer), out)].tobytes(), invalid
 
 
 def lowercase_by_default(tokenizer: str) -> bool:

@@ -70,7 +70,7 @@ def train(
             log(f"{model_dir} is already trained ({config.epochs} of {config.epochs} epochs); nothing to resume")
             return checkpoint
     elif not isinstance(config, TrainConfig):
-        config = TrainConfig(**config) if config is not None else DEFAULTS
+        config = TrainConfig.from_options(config) if config is not None else DEFAULTS
     directory = None
     if model_dir is not None:
         done = checkpoint.training.epochs_done if checkpoint else 0
