@@ -177,3 +177,15 @@ def test_sigkill_mid_save_keeps_the_previous_checkpoint_and_resume_cleans_up(fam
     assert result.returncode == 0, result.stderr
     assert w2v.load(model_dir).training.complete is True
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # debris of the killed run removed
+
+
+def test_a_directory_that_is_not_a_model_is_refused_before_training(family_file, tmp_path, monkeypatch):
+    import importlib
+
+    train_module = importlib.import_module("w2v.train")  # the module: w2v.train is also the function
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    monkeypatch.setattr(train_module, "read_corpus", lambda *args: pytest.fail("the corpus was read"))
+    with pytest.raises(W2VError, match="notes exists and is not a w2v model directory; choose another --model-dir"):
+        w2v.train(str(family_file), model_dir=tmp_path / "notes", quiet=True)
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"

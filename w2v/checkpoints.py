@@ -11,7 +11,7 @@ from typing import Any
 from .config import TrainConfig
 from .errors import W2VError
 from .model import Model
-from .storage import load_model, save_model
+from .storage import check_replaceable, load_model, save_model
 
 CHANGEABLE_ON_RESUME = ("threads",)
 
@@ -66,6 +66,7 @@ class ModelDirectory:
         self.path, self.epochs, self.checkpoints, self.log = path, epochs, checkpoints, log
         self.epochs_saved = epochs_saved
         self.existed = Path(path).exists()
+        check_replaceable(Path(path))  # before any training, not at the first save
 
     def after_epoch(self, model: Model) -> None:
         """Save a checkpoint of `model` if that is asked for and it is not finished."""

@@ -62,13 +62,18 @@ def _exchange(first: Path, second: Path) -> bool:
     return result == 0
 
 
+def check_replaceable(target: Path) -> None:
+    """W2VError unless `target` is free or holds a model that a save may replace."""
+    if target.exists() and not (target / META).is_file():
+        raise W2VError(f"{target} exists and is not a w2v model directory; choose another --model-dir")
+
+
 def _replace_directory(new: Path, target: Path) -> None:
     """Put directory `new` at `target`, replacing what is there as atomically as the system allows."""
     if not target.exists():
         new.rename(target)
         return
-    if not (target / META).is_file():
-        raise W2VError(f"{target} exists and is not a w2v model directory; choose another --model-dir")
+    check_replaceable(target)
     if _exchange(new, target):
         shutil.rmtree(new)  # it now holds the old model
         return
