@@ -11,7 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .weights import TrainingWeights
 
-BLOCKS_PER_THREAD = 8
+# A chunk (about 1M tokens) is cut into this many blocks per thread: about 8k tokens a block on
+# sentences (a block is whole segments, at most 10,000 tokens). A thread merges its private rows
+# after each block, so this bounds how stale its copies of the frequent words' rows get
+# (bench/results/2026-12-01-threads-accuracy.md).
+BLOCKS_PER_THREAD = 64
 
 
 def available_cores() -> int:
