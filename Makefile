@@ -31,6 +31,7 @@ bench: install-dev
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 	$(BIN)/python bench/reading.py
+	$(BIN)/python bench/threads.py
 	$(BIN)/python bench/memory.py
 
 lint: install-dev
