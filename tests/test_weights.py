@@ -50,3 +50,13 @@ def test_resumed_weights_are_trained_in_place_unless_they_must_be_copied():
     read_only = np.ones((10, 4), np.float32)
     read_only.flags.writeable = False
     assert not np.shares_memory(TrainingWeights.resumed(read_only, out, threads=1).input_vectors, read_only)
+
+
+def test_the_private_word_count_is_read_when_weights_are_made(monkeypatch):
+    # bench/threads.py sets w2v.weights.PRIVATE_WORDS for its experiments: it must take effect.
+    from w2v import weights
+
+    monkeypatch.setattr(weights, "PRIVATE_WORDS", 0)
+    assert TrainingWeights.initial(10, 4, seed=1, threads=2).n_private == 0
+    monkeypatch.setattr(weights, "PRIVATE_WORDS", 3)
+    assert TrainingWeights.initial(10, 4, seed=1, threads=2).n_private == 3

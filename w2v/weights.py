@@ -20,10 +20,10 @@ from .kernel_types import Weights
 PRIVATE_WORDS = 1024
 
 
-def private_word_count(n_words: int, threads: int, private_words: int = PRIVATE_WORDS) -> int:
+def private_word_count(n_words: int, threads: int, private_words: int | None = None) -> int:
     """How many of the most frequent words' output rows each thread but the first keeps a copy
-    of (at most `private_words`): none with one thread."""
-    return min(private_words, n_words) if threads > 1 else 0
+    of (at most `private_words`, default PRIVATE_WORDS as it is at the call): none with one thread."""
+    return min(PRIVATE_WORDS if private_words is None else private_words, n_words) if threads > 1 else 0
 
 
 class TrainingWeights:
@@ -36,7 +36,7 @@ class TrainingWeights:
     """
 
     def __init__(self, input_vectors: np.ndarray, table: np.ndarray, threads: int,
-                 private_words: int = PRIVATE_WORDS) -> None:  # fmt: skip
+                 private_words: int | None = None) -> None:  # fmt: skip
         """Weights trained in place: input_vectors float32[n_words, dim] and the output table
         float32[n_words + (threads - 1) * n_private, dim]. Made by `initial` or `resumed`."""
         n_words = input_vectors.shape[0]
@@ -51,12 +51,12 @@ class TrainingWeights:
         self._merged: list[np.ndarray | None] = [None] * threads  # each thread's private rows at its last merge
 
     @staticmethod
-    def _table_rows(n_words: int, threads: int, private_words: int) -> int:
+    def _table_rows(n_words: int, threads: int, private_words: int | None) -> int:
         return n_words + (threads - 1) * private_word_count(n_words, threads, private_words)
 
     @classmethod
     def initial(cls, n_words: int, dim: int, seed: int, threads: int,
-                private_words: int = PRIVATE_WORDS) -> TrainingWeights:  # fmt: skip
+                private_words: int | None = None) -> TrainingWeights:  # fmt: skip
         """word2vec.c's initialisation: input vectors uniform in [-0.5/dim, 0.5/dim), output zero."""
         rng = np.random.default_rng(seed)
         input_vectors = rng.random((n_words, dim), dtype=np.float32)
@@ -67,7 +67,7 @@ class TrainingWeights:
 
     @classmethod
     def resumed(cls, input_vectors: np.ndarray, output_vectors: np.ndarray, threads: int,
-                private_words: int = PRIVATE_WORDS) -> TrainingWeights:  # fmt: skip
+                private_words: int | None = None) -> TrainingWeights:  # fmt: skip
         """Weights that continue from these vectors (a checkpoint's): trained in place where they
         are writable, C-contiguous float32 arrays owning their memory (a model loaded with
         mmap=False), else copied; the output vectors are copied into a larger table if threads
