@@ -16,3 +16,19 @@ def test_log_goes_to_stderr_unless_quiet(capsys):
     Log(quiet=True)("hidden")
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "hello\n")
+
+
+def test_a_bar_whose_construction_was_interrupted_is_dropped_silently(capsys):
+    # Ctrl-C inside tqdm's __init__ (right after "training ..." is printed) leaves an object
+    # without `pos`; tqdm's own __del__ then printed "AttributeError: 'tqdm' object has no
+    # attribute 'pos'" after w2v's "interrupted: ..." line.
+    import gc
+
+    from w2v.report import _bar_class
+
+    bar_class = _bar_class()
+    half_built = bar_class.__new__(bar_class)
+    half_built.disable, half_built.leave = False, True  # as far as __init__ got
+    del half_built
+    gc.collect()
+    assert capsys.readouterr().err == ""

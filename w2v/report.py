@@ -3,6 +3,7 @@ the time estimate and the summary. Nothing here touches stdout."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from contextlib import contextmanager
 
@@ -47,11 +48,23 @@ class Log:
 
     @contextmanager
     def _bar(self, **options):
-        from tqdm import tqdm
-
-        with tqdm(disable=self.quiet, file=sys.stderr, **options) as bar:
+        with _bar_class()(disable=self.quiet, file=sys.stderr, **options) as bar:
             self.bar = bar
             try:
                 yield bar
             finally:
                 self.bar = None
+
+
+@functools.cache
+def _bar_class():
+    """tqdm, but a bar whose construction a Ctrl-C interrupted is dropped without a traceback
+    (tqdm's own __del__ then fails on the attributes it never set)."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        def __del__(self):
+            if hasattr(self, "pos"):
+                super().__del__()
+
+    return Bar
