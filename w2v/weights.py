@@ -42,7 +42,7 @@ class TrainingWeights:
         n_words = input_vectors.shape[0]
         self.threads = threads
         self.n_private = private_word_count(n_words, threads, private_words)
-        if table.shape[0] != n_words + (threads - 1) * self.n_private:
+        if table.shape[0] != self._table_rows(n_words, threads, private_words):
             raise ValueError(f"an output table of {table.shape[0]} rows for {n_words} words on {threads} threads")
         self.input_vectors = input_vectors
         self._table = table
