@@ -54,17 +54,21 @@ def nll(score: float, label: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def window(sentence, pos, window_size, rng):
-    half = window_size - rng.below(window_size)
+def window(sentence, pos, window_size, rng, shrink=True):
+    """The contexts of sentence[pos]: within a half-width drawn uniformly in 1..window_size, or
+    window_size itself without `shrink` (the draw is made either way)."""
+    drawn = window_size - rng.below(window_size)
+    half = drawn if shrink else window_size
     return [sentence[j] for j in range(max(0, pos - half), min(len(sentence), pos + half + 1)) if j != pos]
 
 
-def skipgram_exact(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng):
+def skipgram_exact(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=()):
     """word2vec.c skip-gram: per (centre, context) pair, fresh noise words, output rows
-    updated as it goes, the context's input row once with the summed gradient."""
+    updated as it goes, the context's input row once with the summed gradient. Input rows of
+    `frozen` words are never updated."""
     loss, pairs = 0.0, 0
     for pos, centre in enumerate(sentence):
-        for context in window(sentence, pos, window_size, rng):
+        for context in window(sentence, pos, window_size, rng, shrink):
             grad = np.zeros(inp.shape[1])
             targets = [(centre, 1.0)]
             for _ in range(negative):
@@ -77,17 +81,18 @@ def skipgram_exact(inp, out, sentence, window_size, negative, alpha, threshold, 
                 loss += nll(score, label)
                 grad += g * out[target]
                 out[target] += g * inp[context]
-            inp[context] += grad
+            if context not in frozen:
+                inp[context] += grad
             pairs += 1
     return loss, pairs
 
 
-def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng):
+def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=()):
     """Skip-gram with the noise words drawn once per centre word and shared by its window;
     all gradients from the same snapshot of both matrices."""
     loss, pairs = 0.0, 0
     for pos, centre in enumerate(sentence):
-        contexts = window(sentence, pos, window_size, rng)
+        contexts = window(sentence, pos, window_size, rng, shrink)
         if not contexts:
             continue
         targets = [centre] + [rng.noise(threshold, alias) for _ in range(negative)]
@@ -99,19 +104,20 @@ def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold,
         input_grads = grads @ out[targets]
         output_grads = grads.T @ inp[contexts]
         np.add.at(out, targets, output_grads)
-        np.add.at(inp, contexts, input_grads)
+        learns = [c not in frozen for c in contexts]
+        np.add.at(inp, np.array(contexts)[learns], input_grads[learns])
         pairs += len(contexts)
     return loss, pairs
 
 
-def cbow(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng):
+def cbow(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=()):
     """word2vec.c CBOW (mean): the mean context vector predicts the centre; the summed
     gradient, undivided, is added to every context word. The centre and its noise words are
     scored against one snapshot of the output rows (as the kernel does; word2vec.c's sequential
     loop differs only when a noise word repeats)."""
     loss, predictions = 0.0, 0
     for pos, centre in enumerate(sentence):
-        contexts = window(sentence, pos, window_size, rng)
+        contexts = window(sentence, pos, window_size, rng, shrink)
         if not contexts:
             continue
         mean = inp[contexts].mean(axis=0)
@@ -124,7 +130,8 @@ def cbow(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng
         grad = grads @ out[targets]
         np.add.at(out, targets, np.outer(grads, mean))
         for context in contexts:
-            inp[context] += grad
+            if context not in frozen:
+                inp[context] += grad
         predictions += 1
     return loss, predictions
 

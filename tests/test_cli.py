@@ -336,6 +336,37 @@ def test_export_normalize_and_npy_for_torch(vectors_file, tmp_path):
     assert (tmp_path / "table.vocab.txt").read_text().splitlines() == WORDS[:4]
 
 
+@pytest.mark.parametrize("pad,unk", [(True, False), (False, True), (True, True)])
+def test_export_pad_and_unk_rows_for_nn_embedding(vectors_file, tmp_path, pad, unk):
+    target = tmp_path / "m"
+    run("import", vectors_file, "--model-dir", target)
+    out = tmp_path / "table.npy"
+    result = run("export", out, "--model-dir", target, *["--pad"] * pad, *["--unk"] * unk)
+    assert result.exit_code == 0, result.stderr
+    table = np.load(out)
+    tokens = (tmp_path / "table.vocab.txt").read_text().splitlines()
+    specials = ["<pad>"] * pad + ["<unk>"] * unk
+    assert tokens == specials + WORDS and table.shape == (len(specials) + 5, 4)
+    np.testing.assert_allclose(table[len(specials) :], VECTORS, atol=1e-6)  # every word shifted by the specials
+    if pad:
+        assert not table[0].any()
+    if unk:
+        np.testing.assert_allclose(table[tokens.index("<unk>")], np.mean(VECTORS, axis=0), atol=1e-6)
+    assert "row 0: <pad>" in result.stderr if pad else "row 0: <unk>" in result.stderr
+
+
+def test_pad_is_refused_for_word2vec_formats_and_a_clashing_word(tmp_path):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("2 2\n<pad> 1 2\nking 3 4\n")
+    run("import", vectors, "--model-dir", tmp_path / "m")
+    result = run("export", tmp_path / "out.txt", "--pad", "--model-dir", tmp_path / "m")
+    assert result.exit_code == 2 and "--pad and --unk add rows to a .npy table" in result.stderr
+    result = run("export", tmp_path / "out.npy", "--pad", "--model-dir", tmp_path / "m")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: the vocabulary has a word '<pad>', which would be confused with the special row\n"
+    assert not (tmp_path / "out.npy").exists()
+
+
 def test_table_goes_into_torch_embedding(vectors_file, tmp_path):
     torch = pytest.importorskip("torch", reason="torch is not installed (pip install '.[torch]')")
     target = tmp_path / "m"
@@ -348,6 +379,15 @@ def test_table_goes_into_torch_embedding(vectors_file, tmp_path):
     row = embedding(torch.tensor([words.index("queen")]))
     np.testing.assert_allclose(row.numpy()[0], VECTORS[3], atol=1e-6)
     assert not embedding.weight.requires_grad
+    # With a padding row (the README's lines for --pad): padding_idx=0 gives zeros and no gradient.
+    run("export", out, "--pad", "--unk", "--model-dir", target)
+    rows = {token: row for row, token in enumerate((tmp_path / "out.vocab.txt").read_text().splitlines())}
+    embedding = torch.nn.Embedding.from_pretrained(torch.from_numpy(np.load(out)), padding_idx=0, freeze=False)
+    ids = torch.tensor([[rows.get(token, rows["<unk>"]) for token in ["queen", "nosuchword", "<pad>"]]])
+    looked_up = embedding(ids)[0].detach().numpy()
+    np.testing.assert_allclose(looked_up[0], VECTORS[3], atol=1e-6)
+    np.testing.assert_allclose(looked_up[1], np.mean(VECTORS, axis=0), atol=1e-6)
+    assert not looked_up[2].any()
 
 
 @pytest.mark.slow

@@ -46,12 +46,15 @@ SENTENCE_KERNELS = {
 }
 
 
-def run_kernel(method, inp, out, window, negative, alpha, seed, sentence=SENTENCE, counts=COUNTS):
-    settings = Settings(window=window, negative=negative)
+def run_kernel(method, inp, out, window, negative, alpha, seed, sentence=SENTENCE, counts=COUNTS, shrink=True,
+               frozen=()):  # fmt: skip
+    settings = Settings(window=window, negative=negative, shrink=shrink)
     scratch = kernels.new_scratch(settings, inp.shape[1], len(sentence))
     scratch.sentence[:] = sentence
+    frozen_rows = np.zeros(inp.shape[0], np.uint8)
+    frozen_rows[list(frozen)] = 1
     return SENTENCE_KERNELS[method](
-        weights=shared_weights(inp, out),
+        weights=shared_weights(inp, out, frozen_rows),
         sampling=sampling(counts),
         settings=settings,
         scratch=scratch,
@@ -85,6 +88,43 @@ def test_sentence_kernel_matches_reference(method, window, negative, weights):
     np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(out, ref_out, rtol=1e-4, atol=1e-6)
     assert np.abs(out - start_out).max() > 1e-3  # the comparison is not vacuous
+
+
+@pytest.mark.parametrize("method", ["exact", "shared", "shared_wide", "cbow"])
+@pytest.mark.parametrize("window,frozen", [(3, (0, 4, 11)), (2, ())])
+def test_full_windows_and_frozen_rows_match_reference(method, window, frozen, weights):
+    # --no-shrink-window: every centre uses the whole window; --freeze-init: the frozen words'
+    # input rows never move, their output rows still learn.
+    inp, out = weights
+    start_inp = inp.copy()
+    ref_inp, ref_out = inp.astype(np.float64), out.astype(np.float64)
+    threshold, alias = tables(COUNTS)
+    ref_loss, ref_count = REFERENCES[method](ref_inp, ref_out, SENTENCE.tolist(), window, 3, 0.05, threshold, alias,
+                                             reference.SplitMix64(7), shrink=False, frozen=frozen)  # fmt: skip
+    loss, count, _ = run_kernel(method, inp, out, window, 3, 0.05, 7, shrink=False, frozen=frozen)
+    assert count == ref_count
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-4, atol=1e-6)
+    moved = np.abs(inp - start_inp).max(axis=1) > 0
+    assert not moved[list(frozen)].any() and moved[[w for w in SENTENCE if w not in frozen]].all()
+
+
+@pytest.mark.parametrize("method", ["exact", "shared", "cbow"])
+def test_a_window_wider_than_the_sentence_makes_every_pair(method, weights):
+    # --window 0 trains with a window as wide as the longest segment, never shrunk: each centre's
+    # contexts are all the other tokens (item2vec), and the scratch is sized by the sentence.
+    inp, out = weights
+    ref_inp, ref_out = inp.astype(np.float64), out.astype(np.float64)
+    threshold, alias = tables(COUNTS)
+    n = len(SENTENCE)
+    ref_loss, ref_count = REFERENCES[method](ref_inp, ref_out, SENTENCE.tolist(), 10_000, 2, 0.05, threshold, alias,
+                                             reference.SplitMix64(4), shrink=False)  # fmt: skip
+    loss, count, _ = run_kernel(method, inp, out, 10_000, 2, 0.05, 4, shrink=False)
+    assert count == ref_count == (n if method == "cbow" else n * (n - 1))
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-6)
+    assert kernels.new_scratch(Settings(10_000, 2, False), DIM, n).contexts.size == 2 * n + 2
 
 
 @pytest.mark.parametrize("method", ["shared", "shared_wide", "cbow"])
@@ -256,11 +296,14 @@ def test_alias_table_represents_the_distribution_exactly():
     np.testing.assert_allclose(implied / n, probabilities, rtol=1e-5)
 
 
-def test_noise_draws_follow_count_to_the_three_quarters():
+@pytest.mark.parametrize("exponent", [0.75, 0.0, -0.5, 1.0, -1.0])
+def test_noise_draws_follow_count_to_the_exponent(exponent):
     counts = np.array([10_000, 1_000, 100, 10, 1], np.int64)
-    draws = kernels.draw_noise_samples(sampling(counts), 400_000, 3)
+    threshold, alias = kernels.build_alias_table(noise_distribution(counts, exponent))
+    draws = kernels.draw_noise_samples(Sampling(np.ones(5, np.float32), threshold, alias), 400_000, 3)
     observed = np.bincount(draws, minlength=5) / draws.size
-    expected = counts**0.75 / (counts**0.75).sum()
+    weights = [float(c) ** exponent for c in counts.tolist()]  # in Python floats: no numpy formula
+    expected = [w / sum(weights) for w in weights]
     np.testing.assert_allclose(observed, expected, atol=0.003)
 
 
@@ -288,7 +331,8 @@ def test_private_rows_are_trained_as_the_shared_rows_would_be(method, weights):
     shared = kernels.train_segments(METHOD_IDS[method], shared_weights(shared_inp, shared_out), sampling(COUNTS),
                                     settings, segments)  # fmt: skip
     table = np.concatenate([out, out[:n_private]])
-    private = kernels.train_segments(METHOD_IDS[method], Weights(inp, table, np.array([n_private, N_WORDS])),
+    thread = Weights(inp, table, np.array([n_private, N_WORDS]), np.zeros(N_WORDS, np.uint8))
+    private = kernels.train_segments(METHOD_IDS[method], thread,
                                      sampling(COUNTS), settings, segments)  # fmt: skip
     assert private == shared
     np.testing.assert_array_equal(inp, shared_inp)

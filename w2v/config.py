@@ -47,15 +47,25 @@ class TrainConfig:
     exact: bool = False  # word2vec.c's per-pair skip-gram update instead of shared negatives
     tokenizer: str = "simple"
     lowercase: bool | None = None  # None: lowercase under "simple", keep case under "whitespace"
+    ns_exponent: float = 0.75  # noise words are drawn with probability proportional to count ** ns_exponent
+    shrink_window: bool = True  # each word draws its window in 1..window (word2vec.c); else the full window
+    init_vectors: str | None = None  # vectors file or model directory whose rows start the words it has
+    freeze_init: bool = False  # the input vectors taken from init_vectors are never updated
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
             raise ConfigError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if self.tokenizer not in TOKENIZERS:
             raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
-        for name in ("dim", "window", "negative", "min_count", "epochs"):
+        for name in ("dim", "negative", "min_count", "epochs"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.window < 0:
+            raise ConfigError(f"window must be >= 0 (0: every other token of the line), got {self.window}")
+        if not -1.0 <= self.ns_exponent <= 1.0:
+            raise ConfigError(f"ns_exponent must be in [-1, 1], got {self.ns_exponent}")
+        if self.freeze_init and self.init_vectors is None:
+            raise ConfigError("freeze_init freezes the vectors taken from init_vectors; give init_vectors too")
         if self.max_vocab is not None and self.max_vocab < 1:
             raise ConfigError(f"max_vocab must be at least 1, got {self.max_vocab}")
         if self.max_vocab_memory is not None and self.max_vocab_memory < MIN_VOCAB_MEMORY:
@@ -70,6 +80,11 @@ class TrainConfig:
             raise ConfigError(f"alpha must be positive, got {self.alpha}")
         if self.min_alpha is not None and not 0 < self.min_alpha <= self.start_alpha:
             raise ConfigError(f"min_alpha must be in (0, alpha={self.start_alpha}], got {self.min_alpha}")
+
+    @property
+    def whole_line(self) -> bool:
+        """Whether every other token of a line is a context (window 0: item2vec's baskets)."""
+        return self.window == 0
 
     @property
     def start_alpha(self) -> float:

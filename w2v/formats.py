@@ -65,13 +65,37 @@ def write_word2vec(path: str | Path, words: list[str], vectors: np.ndarray, bina
     _atomic_write(path, write)
 
 
-def write_npy(path: str | Path, words: list[str], vectors: np.ndarray) -> Path:
-    """Write the matrix as .npy and the words, one per line in row order, beside it as
-    <stem>.vocab.txt. Returns the vocabulary file's path."""
+PAD, UNK = "<pad>", "<unk>"
+_NPY_BLOCK_ROWS = 1 << 16
+
+
+def write_npy(path: str | Path, words: list[str], vectors: np.ndarray, pad: bool = False, unk: bool = False) -> Path:
+    """Write the matrix as float32 .npy and the token of every row, one per line in row order,
+    beside it as <stem>.vocab.txt. Returns the vocabulary file's path.
+
+    For torch.nn.Embedding: `pad` puts a row of zeros first (padding_idx=0), `unk` then a row for
+    unknown tokens (the mean of the vectors); the words follow, each shifted by the rows before
+    it. Rows are written in blocks: the table is never copied whole in memory."""
     path = Path(path)
+    specials = [PAD] * pad + [UNK] * unk
+    clash = next((word for word in specials if word in set(words)), None)
+    if clash is not None:
+        raise W2VError(f"the vocabulary has a word {clash!r}, which would be confused with the special row")
+    n_rows, dim = len(specials) + vectors.shape[0], vectors.shape[1]
+
+    def write_matrix(out):
+        np.lib.format.write_array_header_1_0(out, {"descr": "<f4", "fortran_order": False, "shape": (n_rows, dim)})
+        if pad:
+            out.write(np.zeros(dim, "<f4").tobytes())
+        if unk:
+            mean = vectors.mean(axis=0, dtype=np.float64) if vectors.shape[0] else np.zeros(dim)
+            out.write(mean.astype("<f4").tobytes())
+        for start in range(0, vectors.shape[0], _NPY_BLOCK_ROWS):
+            out.write(np.ascontiguousarray(vectors[start : start + _NPY_BLOCK_ROWS], dtype="<f4").tobytes())
+
     vocab_path = path.with_name(path.stem + ".vocab.txt")
-    _atomic_write(path, lambda out: np.save(out, np.ascontiguousarray(vectors, dtype=np.float32)))
-    _atomic_write(vocab_path, lambda out: out.write("".join(f"{word}\n" for word in words).encode()))
+    _atomic_write(path, write_matrix)
+    _atomic_write(vocab_path, lambda out: out.write("".join(f"{token}\n" for token in specials + words).encode()))
     return vocab_path
 
 

@@ -31,11 +31,13 @@ class Weights(NamedTuple):
     private:        int64[2] = (n_private, offset): this thread reads and writes the output row of
                     a word below n_private (the most frequent) at word + offset, its own copy; (0, 0)
                     for a thread without one (see `output_row`)
+    frozen:         uint8[n_words]: 1 for a word whose input vector is never updated (--freeze-init)
     """
 
     input_vectors: np.ndarray
     output_vectors: np.ndarray
     private: np.ndarray
+    frozen: np.ndarray
 
 
 class Sampling(NamedTuple):
@@ -52,8 +54,9 @@ class Sampling(NamedTuple):
 
 
 class Settings(NamedTuple):
-    window: int  # largest context distance; each centre draws its own in 1..window
+    window: int  # largest context distance
     negative: int  # noise words per prediction
+    shrink: bool = True  # each centre draws its window in 1..window (word2vec.c); else always `window`
 
 
 class Segments(NamedTuple):
@@ -99,6 +102,8 @@ class Scratch(NamedTuple):
     vectors: np.ndarray
 
 
-def shared_weights(input_vectors: np.ndarray, output_vectors: np.ndarray) -> Weights:
-    """Weights for a thread that keeps no private rows."""
-    return Weights(input_vectors, output_vectors, np.zeros(2, np.int64))
+def shared_weights(input_vectors: np.ndarray, output_vectors: np.ndarray, frozen: np.ndarray | None = None) -> Weights:
+    """Weights for a thread that keeps no private rows (`frozen`: none unless given)."""
+    if frozen is None:
+        frozen = np.zeros(input_vectors.shape[0], np.uint8)
+    return Weights(input_vectors, output_vectors, np.zeros(2, np.int64), frozen)

@@ -274,6 +274,12 @@ def output_row(word, private):
 
 
 @numba.njit(cache=True, inline="always")
+def _half_width(bits, window, shrink):
+    """A centre's window half-width: uniform in 1..window from `bits` if `shrink`, else `window`."""
+    return window - _below(bits, window) if shrink else window
+
+
+@numba.njit(cache=True, inline="always")
 def _gather_window(sentence, length, pos, half, contexts):
     """Fill `contexts` with the words within `half` positions of sentence[pos], itself excluded.
     Returns their number."""
@@ -295,9 +301,10 @@ def _prefetch_row(matrix, row):
 
 
 @numba.njit(cache=True, inline="always")
-def _plan(weights, sampling, sentence, plans, halves, length, pos, window, n_targets, state):
+def _plan(weights, sampling, sentence, plans, halves, length, pos, window, shrink, n_targets, state):
     """Draw centre sentence[pos]'s random choices one centre ahead of training it: its window
-    half-width (uniform in 1..window, word2vec.c's `b`) into halves[turn], and its targets (the
+    half-width (uniform in 1..window, word2vec.c's `b`, if `shrink`, else `window`) into
+    halves[turn], and its targets (the
     centre, then n_targets - 1 noise words, then the centre again as padding) into plans[turn],
     as rows of the output vectors (`output_row`), where turn = pos & 1 (scratch buffers, see
     Scratch); then prefetch those rows and the input row of the word a window ahead, so that they
@@ -306,7 +313,7 @@ def _plan(weights, sampling, sentence, plans, halves, length, pos, window, n_tar
     private, noise_threshold, noise_alias = weights.private, sampling.noise_threshold, sampling.noise_alias
     turn = pos & 1
     state, bits = next_random(state)
-    halves[turn] = window - _below(bits, window)
+    halves[turn] = _half_width(bits, window, shrink)
     centre = output_row(sentence[pos], private)
     plans[turn, 0] = centre
     for k in range(1, n_targets):
@@ -322,8 +329,9 @@ def _plan(weights, sampling, sentence, plans, halves, length, pos, window, n_tar
 
 @numba.njit(cache=True)
 def new_scratch(settings, dim, longest):
-    """One thread's Scratch for `settings` at `dim` dimensions, for segments of up to `longest` words."""
-    n_rows = 2 * settings.window + 2
+    """One thread's Scratch for `settings` at `dim` dimensions, for segments of up to `longest` words
+    (a window wider than the longest segment needs no more rows than it)."""
+    n_rows = 2 * min(settings.window, longest) + 2
     n_cols = (settings.negative + 2) // 2 * 2
     labels = np.zeros(n_rows * n_cols, dtype=np.float32)
     valid = np.zeros(n_rows * n_cols, dtype=np.float32)
@@ -397,18 +405,19 @@ def _skipgram(weights, sampling, settings, scratch, length, alpha, state):
     input_vectors, output_vectors = weights.input_vectors, weights.output_vectors
     sentence, contexts, plans, halves = scratch.sentence, scratch.contexts, scratch.plans, scratch.halves
     scores, labels, valid, target_grads = scratch.scores, scratch.labels, scratch.valid, scratch.vectors
+    frozen = weights.frozen
     dim = input_vectors.shape[1]
-    window, n_targets = settings.window, settings.negative + 1
+    window, shrink, n_targets = settings.window, settings.shrink, settings.negative + 1
     n_cols = scores.shape[1]
     flat_scores = scores.reshape(-1)
     rows_per_log = max(1, _LOG_EVERY // n_cols)  # see _logistic_block
     loss = 0.0
     pairs = 0
     if length > 0:
-        state = _plan(weights, sampling, sentence, plans, halves, length, 0, window, n_targets, state)
+        state = _plan(weights, sampling, sentence, plans, halves, length, 0, window, shrink, n_targets, state)
     for pos in range(length):
         if pos + 1 < length:
-            state = _plan(weights, sampling, sentence, plans, halves, length, pos + 1, window, n_targets, state)
+            state = _plan(weights, sampling, sentence, plans, halves, length, pos + 1, window, shrink, n_targets, state)
         turn = pos & 1
         n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
         if n_contexts == 0:
@@ -456,6 +465,8 @@ def _skipgram(weights, sampling, settings, scratch, length, alpha, state):
                             contexts[c], scores[c, k], contexts[c + 1], scores[c + 1, k])  # fmt: skip
         for c in range(n_contexts):
             row = contexts[c]
+            if frozen[row]:
+                continue
             k = 0
             while k + 4 <= n_cols:
                 _add_4_rows(input_vectors, row, output_vectors,
@@ -527,23 +538,24 @@ def skipgram_exact_sentence(weights, sampling, settings, scratch, length, alpha,
     the context word's input vector is trained against the centre's output vector and
     `negative` fresh noise words; output rows are updated as it goes, the input row once at
     the end with the accumulated gradient (neu1e)."""
-    input_vectors, private = weights.input_vectors, weights.private
+    input_vectors, private, frozen = weights.input_vectors, weights.private, weights.frozen
     sentence, contexts = scratch.sentence, scratch.contexts
     grad = scratch.vectors[0]
     dim = input_vectors.shape[1]
-    window = settings.window
+    window, shrink = settings.window, settings.shrink
     loss, product = 0.0, 1.0
     pairs = 0
     for pos in range(length):
         state, bits = next_random(state)
-        n_contexts = _gather_window(sentence, length, pos, window - _below(bits, window), contexts)
+        n_contexts = _gather_window(sentence, length, pos, _half_width(bits, window, shrink), contexts)
         centre = output_row(sentence[pos], private)
         for c in range(n_contexts):
             row = contexts[c]
             state, loss, product = _predict(weights, row, centre, sampling, settings.negative, alpha, state, grad,
                                             loss, product)  # fmt: skip
-            for i in range(dim):
-                input_vectors[row, i] += grad[i]
+            if not frozen[row]:
+                for i in range(dim):
+                    input_vectors[row, i] += grad[i]
         pairs += n_contexts
     return loss + math.log(product), pairs, state
 
@@ -563,17 +575,18 @@ def cbow_sentence(weights, sampling, settings, scratch, length, alpha, state):
     sentence, contexts, plans, halves = scratch.sentence, scratch.contexts, scratch.plans, scratch.halves
     scores, labels, valid = scratch.scores, scratch.labels, scratch.valid
     mean, grad = scratch.vectors[0], scratch.vectors[1]
+    frozen = weights.frozen
     dim = input_vectors.shape[1]
-    window, n_targets = settings.window, settings.negative + 1
+    window, shrink, n_targets = settings.window, settings.shrink, settings.negative + 1
     n_cols = scores.shape[1]
     flat_scores = scores.reshape(-1)
     loss = 0.0
     predictions = 0
     if length > 0:
-        state = _plan(weights, sampling, sentence, plans, halves, length, 0, window, n_targets, state)
+        state = _plan(weights, sampling, sentence, plans, halves, length, 0, window, shrink, n_targets, state)
     for pos in range(length):
         if pos + 1 < length:
-            state = _plan(weights, sampling, sentence, plans, halves, length, pos + 1, window, n_targets, state)
+            state = _plan(weights, sampling, sentence, plans, halves, length, pos + 1, window, shrink, n_targets, state)
         turn = pos & 1
         n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
         if n_contexts == 0:
@@ -618,8 +631,9 @@ def cbow_sentence(weights, sampling, settings, scratch, length, alpha, state):
                 output_vectors[target, i] += g * mean[i]
         for c in range(n_contexts):
             row = contexts[c]
-            for i in range(dim):
-                input_vectors[row, i] += grad[i]
+            if not frozen[row]:
+                for i in range(dim):
+                    input_vectors[row, i] += grad[i]
         predictions += 1
     return loss, predictions, state
 

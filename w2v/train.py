@@ -24,12 +24,13 @@ from .config import DEFAULTS, TrainConfig
 from .corpus import resolve_sources, scan
 from .errors import ConfigError, W2VError
 from .hogwild import Hogwild, thread_count
+from .init_vectors import apply_init_vectors
 from .kernel_types import CBOW, SKIPGRAM, SKIPGRAM_EXACT, Sampling, Segments, Settings
 from .model import Model, TrainingRecord
 from .report import Log, estimate, plural
 from .sampling import keep_probabilities, noise_distribution
 from .spool import scratch_directory
-from .vocab import EncodedCorpus, build_vocab, encode
+from .vocab import MAX_SEGMENT, EncodedCorpus, build_vocab, encode
 from .weights import TrainingWeights
 
 _SEED_MIX = 0x9E3779B97F4A7C15
@@ -108,6 +109,11 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
             weights = TrainingWeights.resumed(checkpoint.input_vectors, checkpoint.output_vectors, threads)
             record = TrainingRecord(epochs_done=checkpoint.training.epochs_done,
                                     epoch_loss=list(checkpoint.training.epoch_loss))  # fmt: skip
+        if config.init_vectors is not None:
+            found = apply_init_vectors(weights, vocab.words, config.init_vectors, config.freeze_init,
+                                       resumed=checkpoint is not None)  # fmt: skip
+            log(f"{found:,} of {len(vocab):,} words {'keep' if config.freeze_init else 'start from'} their vectors "
+                f"in {config.init_vectors}{' (frozen)' if config.freeze_init else ''}")  # fmt: skip
         record.scan_seconds = corpus_stats.pop("seconds")
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         model = Model(vocab, weights.input_vectors, weights.output_vectors, config,
@@ -158,6 +164,14 @@ def method_of(config: TrainConfig) -> str:
     return SKIPGRAM_EXACT if config.exact else SKIPGRAM
 
 
+def kernel_settings(config: TrainConfig) -> Settings:
+    """The kernels' Settings for `config`: window 0 (the whole line) is a window as wide as the
+    longest segment, never shrunk."""
+    if config.whole_line:
+        return Settings(window=MAX_SEGMENT, negative=config.negative, shrink=False)
+    return Settings(window=config.window, negative=config.negative, shrink=config.shrink_window)
+
+
 def linear_alphas(config: TrainConfig, positions: np.ndarray, epoch: int, n_tokens: int) -> np.ndarray:
     """Learning rate at each token position of an epoch: linear in global progress, from
     start_alpha at the first token of the first epoch to end_alpha after the last."""
@@ -176,8 +190,8 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
     config, record, vocab = model.config, model.training, model.vocab
     threads = weights.threads
     keep = keep_probabilities(vocab.counts, config.sample)
-    sampling = Sampling(keep, *kernels.build_alias_table(noise_distribution(vocab.counts)))
-    settings = Settings(window=config.window, negative=config.negative)
+    sampling = Sampling(keep, *kernels.build_alias_table(noise_distribution(vocab.counts, config.ns_exponent)))
+    settings = kernel_settings(config)
     entry = _load_kernel(method_of(config), weights, sampling, settings, log)
     record.loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
     record.threads, record.complete = threads, False

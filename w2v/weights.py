@@ -47,6 +47,7 @@ class TrainingWeights:
         self.input_vectors = input_vectors
         self._table = table
         self.output_vectors = table[:n_words]
+        self.frozen = np.zeros(n_words, np.uint8)  # see `freeze`
         self._lock = threading.Lock()
         self._merged: list[np.ndarray | None] = [None] * threads  # each thread's private rows at its last merge
 
@@ -100,7 +101,12 @@ class TrainingWeights:
         """The kernels.Weights that thread `thread` trains: the first thread, and every thread
         when there are no private rows, the shared rows only."""
         private = (self.n_private, self._offset(thread)) if self.n_private and thread else (0, 0)
-        return Weights(self.input_vectors, self._table, np.array(private, np.int64))
+        return Weights(self.input_vectors, self._table, np.array(private, np.int64), self.frozen)
+
+    def freeze(self, words: np.ndarray) -> None:
+        """Never update the input vectors of `words` (row numbers) from now on: the kernels skip
+        their input updates (--freeze-init); their output vectors still learn."""
+        self.frozen[words] = 1
 
     def merge_private(self, thread: int) -> None:
         """Add what thread `thread` changed in its private rows since its last merge to the shared

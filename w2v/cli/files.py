@@ -11,8 +11,6 @@ from . import cli, model_dir_option, open_vectors, user_errors, vectors_source
 
 EXPORT_FORMATS = ("text", "binary", "npy")
 
-EXPORT_FORMATS = ("text", "binary", "npy")
-
 
 @cli.command()
 @click.argument("out", type=click.Path(dir_okay=False))
@@ -26,12 +24,18 @@ EXPORT_FORMATS = ("text", "binary", "npy")
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Export only the N most frequent words.")
 @click.option("--normalize", is_flag=True, help="Scale every vector to unit length (cosine = dot product).")
-def export(out, model_dir, format_, limit, normalize):
+@click.option(
+    "--pad", is_flag=True, help=".npy: a row of zeros first, <pad> (nn.Embedding's padding_idx=0); words shift by one."
+)
+@click.option(
+    "--unk", is_flag=True, help=".npy: a row for unknown tokens, <unk> (the mean vector), after <pad> if any."
+)
+def export(out, model_dir, format_, limit, normalize, pad, unk):
     """Write the word vectors to OUT in word2vec text or binary format, or as NumPy .npy.
 
     The word2vec formats load in gensim (KeyedVectors.load_word2vec_format) and word2vec.c's
-    tools. The .npy matrix (with the words in OUT's stem + .vocab.txt, one per line in row order)
-    goes straight into torch.nn.Embedding.from_pretrained.
+    tools. The .npy matrix (with the token of each row in OUT's stem + .vocab.txt, one per line in
+    row order) goes straight into torch.nn.Embedding.from_pretrained.
     """  # fmt: skip
     from ..formats import write_npy, write_word2vec
     from ..query import unit_rows
@@ -39,6 +43,10 @@ def export(out, model_dir, format_, limit, normalize):
 
     suffix = Path(out).suffix.lower()
     format_ = format_ or {".bin": "binary", ".npy": "npy"}.get(suffix, "text")
+    if (pad or unk) and format_ != "npy":
+        raise click.UsageError(
+            "--pad and --unk add rows to a .npy table for nn.Embedding; the word2vec formats have none"
+        )
     with user_errors():
         model = load_model(model_dir)
         words = model.words[:limit]
@@ -46,8 +54,12 @@ def export(out, model_dir, format_, limit, normalize):
         if normalize:
             vectors = unit_rows(vectors)
         if format_ == "npy":
-            vocab_path = write_npy(out, words, vectors)
-            click.echo(f"wrote {len(words):,} x {model.dim} float32 matrix to {out}, words to {vocab_path}", err=True)
+            vocab_path = write_npy(out, words, vectors, pad=pad, unk=unk)
+            specials = (
+                " (" + ", ".join(f"row {r}: {name}" for r, name in enumerate(["<pad>"] * pad + ["<unk>"] * unk)) + ")"
+            )
+            click.echo(f"wrote {len(words) + pad + unk:,} x {model.dim} float32 matrix to {out}"
+                       f"{specials if pad or unk else ''}, tokens to {vocab_path}", err=True)  # fmt: skip
         else:
             write_word2vec(out, words, vectors, binary=format_ == "binary")
             click.echo(f"wrote {len(words):,} vectors of {model.dim} dimensions to {out} (word2vec {format_})",

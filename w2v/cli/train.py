@@ -51,10 +51,17 @@ class ByteSize(click.ParamType):
 )
 @click.option(
     "--window",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=0),
     default=DEFAULTS.window,
     show_default=True,
-    help="Largest distance between a word and its context words (each word draws 1..window).",
+    help="Largest distance between a word and its context words; 0: every other token of the line "
+    "(item2vec: a basket has no order).",
+)
+@click.option(
+    "--shrink-window/--no-shrink-window",
+    default=DEFAULTS.shrink_window,
+    show_default=True,
+    help="Each word draws its window uniformly in 1..window (word2vec.c), or always uses the full window.",
 )
 @click.option(
     "--negative",
@@ -62,6 +69,13 @@ class ByteSize(click.ParamType):
     default=DEFAULTS.negative,
     show_default=True,
     help="Noise words per prediction (negative sampling).",
+)
+@click.option(
+    "--ns-exponent",
+    type=click.FloatRange(-1, 1),
+    default=DEFAULTS.ns_exponent,
+    show_default=True,
+    help="Noise words are drawn in proportion to count ** this: 0 uniform, negative favours rare words.",
 )
 @click.option(
     "--sample",
@@ -136,6 +150,19 @@ class ByteSize(click.ParamType):
 )
 @click.option(
     "--lowercase/--no-lowercase", default=None, help="Lowercase the text.  [default: yes for simple, no for whitespace]"
+)
+@click.option(
+    "--init-vectors",
+    type=click.Path(exists=True, resolve_path=True),
+    default=None,
+    help="Start the words found in these vectors (word2vec text or binary, GloVe, or a model "
+    "directory; same --dim) from them.",
+)
+@click.option(
+    "--freeze-init",
+    is_flag=True,
+    default=DEFAULTS.freeze_init,
+    help="Never update the vectors taken from --init-vectors: the other words learn around them.",
 )
 @click.option(
     "--checkpoints/--no-checkpoints",
