@@ -17,7 +17,7 @@ from .storage import create_unique
 from .vocab import Vocab
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     """Call write(binary_file) on a new temporary file beside `path`, then rename it into place.
     The file is created with mode 0o666 less the umask, as an ordinary file."""
     directory = path.parent if str(path.parent) else Path(".")
@@ -62,7 +62,7 @@ def write_word2vec(path: str | Path, words: list[str], vectors: np.ndarray, bina
                 rows = zip(names, block.tolist(), strict=True)
                 out.write("".join(f"{name} {row_format % tuple(row)}\n" for name, row in rows).encode())
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 PAD, UNK = "<pad>", "<unk>"
@@ -94,8 +94,8 @@ def write_npy(path: str | Path, words: list[str], vectors: np.ndarray, pad: bool
             out.write(np.ascontiguousarray(vectors[start : start + _NPY_BLOCK_ROWS], dtype="<f4").tobytes())
 
     vocab_path = path.with_name(path.stem + ".vocab.txt")
-    _atomic_write(path, write_matrix)
-    _atomic_write(vocab_path, lambda out: out.write("".join(f"{token}\n" for token in specials + words).encode()))
+    atomic_write(path, write_matrix)
+    atomic_write(vocab_path, lambda out: out.write("".join(f"{token}\n" for token in specials + words).encode()))
     return vocab_path
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..query import METRICS
 from . import cli, model_dir_option, open_vectors, user_errors, vectors_source
 
 EXPORT_FORMATS = ("text", "binary", "npy")
@@ -112,15 +113,42 @@ def import_(vectors, model_dir, encoding, limit):
     show_default=True,
     help="Analogies: only the N most frequent words count (word2vec.c's compute-accuracy threshold).",
 )
+@click.option(
+    "--next-item",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Sessions file (ids per line): rank each line's last id given the one before it; HR@k, NDCG@k, MRR.",
+)
+@click.option(
+    "-k", type=click.IntRange(min=1), default=10, show_default=True, help="--next-item: the cut-off of HR@k and NDCG@k."
+)
+@click.option(
+    "--metric",
+    type=click.Choice(METRICS),
+    default="cosine",
+    show_default=True,
+    help="--next-item: how items are ranked.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def evaluate(model_dir, vectors, encoding, limit, analogies, similarity, restrict_vocab, as_json):
-    """Score the vectors on word analogies (3CosAdd, 3CosMul) and word similarity (Spearman).
+def evaluate(model_dir, vectors, encoding, limit, analogies, similarity, restrict_vocab, next_item, k, metric, as_json):
+    """Score the vectors on word analogies (3CosAdd, 3CosMul) and word similarity (Spearman),
+    or with --next-item on next-item prediction.
 
-    Without --analogies or --similarity, the bundled sets are used. Analogy questions with a
-    word outside the --restrict-vocab most frequent words are skipped; matching ignores case.
+    Without --analogies, --similarity or --next-item, the bundled sets are used. Analogy
+    questions with a word outside the --restrict-vocab most frequent words are skipped;
+    matching ignores case. --next-item ranks every line's last id among all ids of the model
+    (the query, the id before it, excluded); ids are matched verbatim.
     """
     from .. import evaluate as evaluation
 
+    if next_item is not None:
+        from ..sessions import describe, evaluate_next_item
+
+        with user_errors():
+            model = open_vectors(model_dir, vectors, encoding, limit)
+            result = evaluate_next_item(model, next_item, k, metric)
+        click.echo(json.dumps(result.to_dict(), indent=2) if as_json else describe(result, next_item, len(model)))
+        return
     if not analogies and not similarity:
         analogies = [evaluation.bundled(name) for name in evaluation.DEFAULT_ANALOGIES]
         similarity = [evaluation.bundled(name) for name in evaluation.DEFAULT_SIMILARITY]
@@ -128,3 +156,61 @@ def evaluate(model_dir, vectors, encoding, limit, analogies, similarity, restric
         model = open_vectors(model_dir, vectors, encoding, limit)
         report = evaluation.evaluate(model, analogies, similarity, restrict_vocab)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())
+
+
+@cli.command("split-sessions")
+@click.argument("sessions", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--train",
+    "train_out",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="Each session without its held-out ids.",
+)
+@click.option(
+    "--test", "test_out", type=click.Path(dir_okay=False), required=True, help="Every session of 2+ ids, whole."
+)
+@click.option("--valid", "valid_out", type=click.Path(dir_okay=False), default=None,
+              help="Also hold out the second-to-last id: every session of 3+ ids without its last.")  # fmt: skip
+def split_sessions(sessions, train_out, test_out, valid_out):
+    """Leave-last-out split of SESSIONS (one sequence of ids per line, in order) for next-item
+    evaluation: train on --train, choose settings with `w2v evaluate --next-item` on --valid,
+    report on --test.
+    """  # fmt: skip
+    from ..sessions import split_sessions as split
+
+    with user_errors():
+        counts = split(sessions, train_out, test_out, valid_out)
+    valid = f", {counts.valid:,} to {valid_out}" if valid_out else ""
+    click.echo(
+        f"{counts.lines:,} sessions: {counts.train:,} to {train_out}{valid}, {counts.test:,} to {test_out}", err=True
+    )
+
+
+@cli.command()
+@click.argument("graph", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here.  [default: stdout]")
+@click.option(
+    "--walks-per-node", type=click.IntRange(min=1), default=10, show_default=True, help="Walks from each node."
+)
+@click.option("--length", type=click.IntRange(min=2), default=40, show_default=True, help="Nodes in a walk, at most.")
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=1, show_default=True, help="Random seed.")
+@click.option("--directed/--undirected", default=False, show_default=True, help="Follow an edge u v only from u.")
+def walks(graph, output, walks_per_node, length, seed, directed):
+    """Random walks (DeepWalk) on the graph of the edge list GRAPH, one walk per line, to train on
+    with `w2v train WALKS --tokenizer whitespace`.
+
+    GRAPH has one edge a line, `u v` or `u v weight` (then the walk moves to a neighbour in
+    proportion to the edge's weight); a line starting with # is a comment. Node names are kept
+    verbatim. A walk stops early only at a node with no edge to follow (--directed).
+    """  # fmt: skip
+    from ..graph import read_edge_list, write_walks
+
+    with user_errors():
+        loaded = read_edge_list(graph, directed)
+        counts = write_walks(loaded, output, walks_per_node, length, seed)
+    kind = "directed" if directed else "undirected"
+    weighted = ", weighted" if loaded.cumulative.size else ""
+    click.echo(f"wrote {counts.walks:,} walks ({counts.nodes:,} nodes) from a graph of {loaded.n_nodes:,} nodes and "
+               f"{loaded.n_edges:,} {kind} edges{weighted} to {output or 'stdout'} in {counts.seconds:.1f} s",
+               err=True)  # fmt: skip
