@@ -9,6 +9,7 @@ from click.testing import CliRunner
 import w2v
 from w2v.cli import cli
 from w2v.errors import W2VError
+from w2v.evaluate import bundled as bundled_file
 from w2v.graph import read_edge_list, write_walks
 
 # Zachary (1977), "An Information Flow Model for Conflict and Fission in Small Groups", J.
@@ -44,6 +45,11 @@ def karate(tmp_path):
 def test_karate_club_has_its_published_size(karate):
     graph = read_edge_list(karate["weighted"])
     assert (graph.n_nodes, graph.n_edges, graph.neighbours.size) == (34, 78, 156)
+
+
+def test_the_bundled_karate_club_is_this_table():
+    bundled = [line for line in bundled_file("karate-club.txt").read_text().splitlines() if not line.startswith("#")]
+    assert bundled == KARATE.splitlines()
 
 
 @pytest.mark.parametrize("directed", [False, True])

@@ -1,0 +1,235 @@
+"""Next-item recommendation on MovieLens-100k, side by side (issue 17).
+
+    python bench/items.py                      # tune on the validation split, then 5 seeds on the test split
+    python bench/items.py --seeds 3 --out bench/results/DATE-items.json
+
+MovieLens-100k's licence forbids redistribution, so it is never committed: the script downloads
+the `recbole` 1.2.1 wheel (`pip download recbole==1.2.1 --no-deps`, cached in
+~/.cache/w2v-bench) and reads `recbole/dataset_example/ml-100k/ml-100k.inter` from it.
+
+Sessions: each user's rated movies by timestamp (ties in file order), one line per user.
+Leave-last-out: the test target is a user's last movie, the query the one before it; settings
+are chosen on a validation split that holds out the last two movies (target: the second to
+last), training on the rest, and never look at the test split. Ranking is over every movie of
+the training data, the query excluded (`w2v evaluate --next-item`); HR@10, NDCG@10.
+
+Compared, dim 64:
+  popularity   the most watched movies (the same list for every query)
+  item-kNN     movies co-watched with the query in a training session, cosine-normalised counts
+  w2v, gensim  skip-gram with word2vec's defaults (window 5, sample 1e-3, ns-exponent 0.75, 5 epochs)
+  both, tuned  the settings a small search on the validation split picks for w2v (one setting at
+               a time: epochs, then window, ns-exponent, sample), given to both
+Seconds are whole-process times: `w2v train` as a command, gensim as `python -c` that imports
+it, trains (corpus_file, 2 workers) and saves the vectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from w2v.formats import read_word2vec  # noqa: E402
+from w2v.model import Model  # noqa: E402
+from w2v.sessions import evaluate_next_item  # noqa: E402
+from w2v.storage import load_model  # noqa: E402
+from w2v.vocab import Vocab  # noqa: E402
+
+CACHE = Path.home() / ".cache" / "w2v-bench"
+WHEEL = "recbole-1.2.1-py3-none-any.whl"
+INTER = "recbole/dataset_example/ml-100k/ml-100k.inter"
+K = 10
+DIM = 64
+WORD_DEFAULTS = {"window": 5, "sample": 1e-3, "ns_exponent": 0.75, "epochs": 5}
+SEARCH = {  # searched in this order, one at a time, from the word defaults
+    "epochs": [5, 20, 50, 100],
+    "window": [2, 5, 10, 20],
+    "ns_exponent": [-0.5, 0.0, 0.5, 0.75, 1.0],
+    "sample": [0.0, 1e-5, 1e-4, 1e-3],
+}
+
+GENSIM = """
+import sys
+from gensim.models import Word2Vec
+s = {settings!r}
+model = Word2Vec(corpus_file={corpus!r}, sg=1, vector_size={dim}, window=s["window"], negative=5, sample=s["sample"],
+                 ns_exponent=s["ns_exponent"], epochs=s["epochs"], min_count=1, workers=2, seed={seed})
+model.wv.save_word2vec_format({out!r}, binary=True)
+"""
+
+
+def movielens_inter() -> str:
+    """ml-100k.inter's text, from the recbole wheel (downloaded once into CACHE)."""
+    wheel = CACHE / WHEEL
+    if not wheel.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "recbole==1.2.1", "--no-deps", "-q", "-d", str(CACHE)],
+                       check=True)  # fmt: skip
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(INTER).decode("utf-8")
+
+
+def sessions_of(inter: str) -> list[list[str]]:
+    """Each user's items by timestamp (stable: ties keep the file's order), users in order of first appearance."""
+    by_user: dict[str, list[tuple[float, int, str]]] = collections.defaultdict(list)
+    for n, line in enumerate(inter.splitlines()[1:]):
+        user, item, _, timestamp = line.split("\t")
+        by_user[user].append((float(timestamp), n, item))
+    return [[item for *_, item in sorted(events)] for events in by_user.values()]
+
+
+def write_lines(path: Path, sessions: list[list[str]]) -> Path:
+    path.write_text("".join(" ".join(s) + "\n" for s in sessions))
+    return path
+
+
+def splits(sessions: list[list[str]], folder: Path) -> dict[str, tuple[Path, Path]]:
+    """{"valid": (train file, evaluation file), "test": (...)}: leave-last-out, and one more for validation."""
+    return {
+        "valid": (write_lines(folder / "train-valid.txt", [s[:-2] for s in sessions if len(s) > 2]),
+                  write_lines(folder / "valid.txt", [s[:-1] for s in sessions if len(s) >= 3])),
+        "test": (write_lines(folder / "train-test.txt", [s[:-1] for s in sessions if len(s) > 1]),
+                 write_lines(folder / "test.txt", [s for s in sessions if len(s) >= 2])),
+    }  # fmt: skip
+
+
+def _read_sessions(path: Path) -> list[list[str]]:
+    return [line.split() for line in path.read_text().splitlines()]
+
+
+def _metrics_from_scores(scores: np.ndarray, items: list[str], evaluation: Path) -> dict:
+    """HR@K and NDCG@K when item j's score for query q is scores[q, j] (higher is better), over
+    the lines whose last two items are known, query excluded, ties against the target."""
+    index = {item: i for i, item in enumerate(items)}
+    ranks = []
+    for s in _read_sessions(evaluation):
+        q, t = index.get(s[-2]), index.get(s[-1])
+        if q is None or t is None or q == t:
+            continue
+        row = scores[q].astype(np.float64).copy()
+        target = row[t]
+        row[[q, t]] = -np.inf
+        ranks.append(1 + int((row >= target).sum()))
+    ranks = np.array(ranks)
+    hits = ranks <= K
+    return {"hr": float(hits.mean()), "ndcg": float(np.where(hits, 1 / np.log2(ranks + 1), 0).mean()),
+            "covered": int(ranks.size)}  # fmt: skip
+
+
+def baselines(train: Path, evaluation: Path) -> dict[str, dict]:
+    sessions = _read_sessions(train)
+    counts = collections.Counter(item for s in sessions for item in s)
+    items = list(counts)
+    index = {item: i for i, item in enumerate(items)}
+    started = time.perf_counter()
+    popularity = np.tile(np.array([counts[i] for i in items], np.float64), (len(items), 1))
+    seen = np.zeros((len(sessions), len(items)), np.float32)
+    for row, s in enumerate(sessions):
+        seen[row, [index[i] for i in s]] = 1.0
+    together = seen.T @ seen
+    norms = np.sqrt(np.diag(together))
+    cosine = together / np.maximum(np.outer(norms, norms), 1e-12)
+    seconds = time.perf_counter() - started
+    return {"popularity": {**_metrics_from_scores(popularity, items, evaluation), "seconds": 0.0},
+            "item-kNN": {**_metrics_from_scores(cosine, items, evaluation), "seconds": seconds}}  # fmt: skip
+
+
+def w2v_run(train: Path, evaluation: Path, settings: dict, seed: int, work: Path) -> dict:
+    model_dir = work / f"w2v-{seed}"
+    command = [str(Path(sys.executable).with_name("w2v")), "train", str(train), "--model-dir", str(model_dir), "-q",
+               "--tokenizer", "whitespace", "--dim", str(DIM), "--min-count", "1", "--threads", "2",
+               "--seed", str(seed), "--window", str(settings["window"]), "--sample", str(settings["sample"]),
+               "--ns-exponent", str(settings["ns_exponent"]), "--epochs", str(settings["epochs"])]  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    seconds = time.perf_counter() - started
+    result = evaluate_next_item(load_model(model_dir), evaluation, k=K)
+    return {"hr": result.hr, "ndcg": result.ndcg, "covered": result.covered, "seconds": seconds}
+
+
+def gensim_run(train: Path, evaluation: Path, settings: dict, seed: int, work: Path) -> dict:
+    out = work / f"gensim-{seed}.bin"
+    code = GENSIM.format(settings=settings, corpus=str(train), dim=DIM, seed=seed, out=str(out))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    seconds = time.perf_counter() - started
+    vectors = read_word2vec(out)
+    model = Model(Vocab(vectors.words, np.ones(len(vectors), np.int64)), vectors.input_vectors)
+    result = evaluate_next_item(model, evaluation, k=K)
+    return {"hr": result.hr, "ndcg": result.ndcg, "covered": result.covered, "seconds": seconds}
+
+
+def search(train: Path, valid: Path, work: Path) -> tuple[dict, list]:
+    """One setting at a time, in SEARCH's order, each value tried with the best of the others so far (seed 1)."""
+    best, tried = dict(WORD_DEFAULTS), []
+    for name, values in SEARCH.items():
+        scores = {}
+        for value in values:
+            settings = {**best, name: value}
+            scores[value] = w2v_run(train, valid, settings, 1, work)["hr"]
+            tried.append({**settings, "valid_hr": scores[value]})
+            print(f"  valid {settings}: HR@{K} {scores[value]:.4f}", file=sys.stderr, flush=True)
+        best[name] = max(values, key=lambda v: (scores[v], -values.index(v)))
+    return best, tried
+
+
+def summary(runs: list[dict]) -> dict:
+    def spread(key):
+        values = [r[key] for r in runs]
+        return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+    (hr, hr_sd), (ndcg, ndcg_sd) = spread("hr"), spread("ndcg")
+    seconds = statistics.median(r["seconds"] for r in runs)
+    return {"hr": hr, "hr_sd": hr_sd, "ndcg": ndcg, "ndcg_sd": ndcg_sd, "seconds": seconds,
+            "covered": runs[0]["covered"], "runs": runs}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    sessions = sessions_of(movielens_inter())
+    print(f"MovieLens-100k: {len(sessions)} users, {sum(map(len, sessions)):,} ratings", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="w2v-items-") as scratch:
+        work = Path(scratch)
+        files = splits(sessions, work)
+        tuned, tried = search(*files["valid"], work)
+        print(f"chosen on the validation split: {tuned}", file=sys.stderr, flush=True)
+        train, test = files["test"]
+        rows = {name: summary([result]) for name, result in baselines(train, test).items()}
+        for label, settings in (("word defaults", WORD_DEFAULTS), ("tuned", tuned)):
+            for tool, run in (("w2v", w2v_run), ("gensim", gensim_run)):
+                runs = [run(train, test, settings, seed, work) for seed in range(1, args.seeds + 1)]
+                rows[f"{tool}, {label}"] = summary(runs)
+                print(f"{tool}, {label}: HR@{K} {rows[f'{tool}, {label}']['hr']:.4f}", file=sys.stderr, flush=True)
+        hundred = {**tuned, "epochs": 100}
+        timing = {tool: statistics.median(run(train, test, hundred, seed, work)["seconds"] for seed in (1, 2, 3))
+                  for tool, run in (("w2v", w2v_run), ("gensim", gensim_run))}  # fmt: skip
+    print(f"| method | HR@{K} | NDCG@{K} | seconds |\n|---|---|---|---|")
+    for name, row in rows.items():
+        print(f"| {name} | {row['hr']:.4f} ± {row['hr_sd']:.4f} | {row['ndcg']:.4f} ± {row['ndcg_sd']:.4f} | "
+              f"{row['seconds']:.1f} |")  # fmt: skip
+    print(f"\nTuned settings: {tuned}. Covered test lines: {rows['w2v, tuned']['covered']} of {len(sessions)}.")
+    print(f"100 epochs with the tuned settings, whole process, median of 3: w2v {timing['w2v']:.1f} s, "
+          f"gensim {timing['gensim']:.1f} s ({timing['gensim'] / timing['w2v']:.1f}x)")  # fmt: skip
+    if args.out:
+        report = {"k": K, "dim": DIM, "tuned": tuned, "search": tried, "rows": rows, "timing_100_epochs": timing}
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
