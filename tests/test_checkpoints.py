@@ -189,3 +189,29 @@ def test_a_directory_that_is_not_a_model_is_refused_before_training(family_file,
     with pytest.raises(W2VError, match="notes exists and is not a w2v model directory; choose another --model-dir"):
         w2v.train(str(family_file), model_dir=tmp_path / "notes", quiet=True)
     assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
+
+
+def test_checkpoints_of_short_epochs_cost_at_most_their_share(tmp_path, monkeypatch):
+    # A save that takes 20 ms: after the first epoch one is always made; then only once the
+    # training since the last save took 20 ms / CHECKPOINT_SHARE (0.4 s).
+    from types import SimpleNamespace
+
+    from w2v import checkpoints
+
+    saved = []
+    clock = [100.0]
+    monkeypatch.setattr(checkpoints.time, "perf_counter", lambda: clock[0])
+
+    def slow_save(model, path):
+        clock[0] += 0.02
+        saved.append(model.training.epochs_done)
+
+    monkeypatch.setattr(checkpoints, "save_model", slow_save)
+    directory = checkpoints.ModelDirectory(tmp_path / "m", 100, True, 0, lambda line: None)
+    for epoch in range(1, 11):
+        clock[0] += 0.1  # an epoch's training
+        directory.after_epoch(SimpleNamespace(training=SimpleNamespace(epochs_done=epoch, complete=False)))
+    assert checkpoints.CHECKPOINT_SHARE == 0.05
+    assert saved == [1, 5, 9] and directory.epochs_saved == 9
+    directory.after_epoch(SimpleNamespace(training=SimpleNamespace(epochs_done=100, complete=True)))
+    assert saved == [1, 5, 9]  # the finished model is save_final's

@@ -6,7 +6,7 @@ import threading
 import numpy as np
 import pytest
 
-from w2v.hogwild import Hogwild
+from w2v.hogwild import MIN_BLOCK_TOKENS, Hogwild
 from w2v.kernel_types import Segments
 from w2v.weights import TrainingWeights
 
@@ -39,6 +39,24 @@ def test_blocks_cover_every_segment_once_and_sum_in_order(threads, n_segments):
         assert alphas == chunk.alphas[first - 100 : first - 100 + len(starts)].tolist()
     assert count == n_segments and loss == sum(first for first, *_ in calls)
     assert (len(calls) == 1) == (threads == 1 or n_segments < threads)
+
+
+@pytest.mark.parametrize("n_segments,blocks", [(40, 8), (4000, 128), (3, 2)])
+def test_blocks_are_never_under_the_minimum_size_unless_the_chunk_is(n_segments, blocks):
+    # Segments of 1,000 tokens: 40 of them make 4 blocks per thread of at least MIN_BLOCK_TOKENS
+    # (4,096); 4,000 reach BLOCKS_PER_THREAD (64 per thread); 3 still give each thread one block.
+    sizes = []
+
+    def train_block(thread_weights, block):
+        sizes.append(int(block.ends[-1] - block.starts[0]))
+        return 0.0, 0
+
+    starts = np.arange(n_segments, dtype=np.int64) * 1000
+    chunk = Segments(np.zeros(0, np.int32), starts, starts + 1000, np.zeros(n_segments, np.float32), 0, np.uint64(1))
+    with Hogwild(train_block, weights(2)) as submit:
+        submit(chunk)()
+    assert len(sizes) == blocks and sum(sizes) == 1000 * n_segments
+    assert min(sizes) >= (MIN_BLOCK_TOKENS if n_segments * 1000 >= 2 * MIN_BLOCK_TOKENS else 1000)
 
 
 def test_the_next_chunk_trains_before_the_current_one_is_waited_for():

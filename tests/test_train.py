@@ -263,3 +263,11 @@ def test_train_uses_the_ns_exponent_and_shrink_setting(family_file, monkeypatch)
     assert train_module.kernel_settings(config) == (5, 5, False)
     assert train_module.kernel_settings(w2v.TrainConfig(window=0)) == (10_000, 5, False)
     assert model.config.ns_exponent == -0.5 and not model.config.shrink_window
+
+
+def test_the_summary_shows_the_first_and_last_epochs_losses_of_a_long_run(family_file, capsys):
+    model = w2v.train(str(family_file), w2v.TrainConfig(dim=8, min_count=1, epochs=12, threads=1))
+    summary = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("trained 12 epochs"))
+    shown = [f"{x:.4f}" for x in model.training.epoch_loss[:3]] + ["..."]
+    shown += [f"{x:.4f}" for x in model.training.epoch_loss[-3:]]
+    assert summary.endswith("by epoch: " + ", ".join(shown))

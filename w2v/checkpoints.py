@@ -3,6 +3,7 @@ and with which options, and what an interruption leaves on disk."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -56,10 +57,18 @@ class Interrupted(KeyboardInterrupt):
             "interrupted: nothing was saved")  # fmt: skip
 
 
+# Checkpoints may cost at most this share of a run's time: after an epoch, one is saved only if
+# the training since the last save took at least 1 / share times as long as that save did. Epochs
+# that are long next to a save (any sizeable corpus) are all saved; on many short epochs (100
+# epochs of a small catalogue of items) every few epochs are.
+CHECKPOINT_SHARE = 0.05
+
+
 class ModelDirectory:
-    """Where a run saves: a checkpoint after every epoch but the last (if `checkpoints`), then the
-    finished model, each replacing the directory atomically. `epochs_saved`: the epochs of this
-    run already on disk (a resumed checkpoint's)."""
+    """Where a run saves: checkpoints after epochs but the last (if `checkpoints`: after the first
+    epoch, then after every epoch unless saving would cost more than CHECKPOINT_SHARE of the time),
+    then the finished model, each replacing the directory atomically. `epochs_saved`: the epochs of
+    this run already on disk (a resumed checkpoint's)."""
 
     def __init__(self, path: str | Path, epochs: int, checkpoints: bool, epochs_saved: int,
                  log: Callable[[str], None]) -> None:  # fmt: skip
@@ -67,11 +76,19 @@ class ModelDirectory:
         self.epochs_saved = epochs_saved
         self.existed = Path(path).exists()
         check_replaceable(Path(path))  # before any training, not at the first save
+        self._last_save_seconds = 0.0
+        self._last_save_end = time.perf_counter()
 
     def after_epoch(self, model: Model) -> None:
-        """Save a checkpoint of `model` if that is asked for and it is not finished."""
-        if self.checkpoints and not model.training.complete:
-            self._save(model)
+        """Save a checkpoint of `model` if that is asked for, it is not finished, and it is due."""
+        if not self.checkpoints or model.training.complete:
+            return
+        started = time.perf_counter()
+        if started - self._last_save_end < self._last_save_seconds / CHECKPOINT_SHARE:
+            return
+        self._save(model)
+        self._last_save_end = time.perf_counter()
+        self._last_save_seconds = self._last_save_end - started
 
     def save_final(self, model: Model) -> None:
         self._save(model)

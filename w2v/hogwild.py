@@ -16,6 +16,9 @@ from .weights import TrainingWeights
 # after each block, so this bounds how stale its copies of the frequent words' rows get
 # (bench/results/2026-12-01-threads-accuracy.md).
 BLOCKS_PER_THREAD = 64
+# ... but no block under this many tokens (where a chunk is small: a small corpus, many epochs),
+# so that a block's fixed costs (queueing, waking a thread, merging) stay small next to its work.
+MIN_BLOCK_TOKENS = 4096
 
 
 def available_cores() -> int:
@@ -36,8 +39,9 @@ class Hogwild:
 
     `train_block(weights, segments)` trains one block (a kernels.Segments) with the given
     kernels.Weights and returns (loss, count). Each chunk is cut into BLOCKS_PER_THREAD blocks per
-    thread and queued; a thread takes the next block as soon as it finishes one, and after each
-    block merges its private rows (TrainingWeights.merge_private). The caller submits the next
+    thread (fewer if they would be under MIN_BLOCK_TOKENS) and queued; a thread takes the next
+    block as soon as it finishes one, and after each block merges its private rows
+    (TrainingWeights.merge_private). The caller submits the next
     chunk before it waits for the current one, so that no thread waits at a chunk's end for the
     slower one. With one thread a chunk is trained by one call, when it is submitted.
 
@@ -82,7 +86,8 @@ class Hogwild:
             result = self._block(chunk)
             return lambda: result
         n = chunk.starts.size
-        per_thread = max(1, min(BLOCKS_PER_THREAD, n // self.threads))
+        tokens = int(chunk.ends[-1] - chunk.starts[0]) if n else 0
+        per_thread = max(1, min(BLOCKS_PER_THREAD, n // self.threads, tokens // (self.threads * MIN_BLOCK_TOKENS)))
         n_blocks = max(1, min(n, self.threads * per_thread))
         cuts = [k * n // n_blocks for k in range(n_blocks + 1)]
         # Queued so that thread t works mostly on the t-th part of the chunk (its j-th block is
