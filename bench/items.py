@@ -1,6 +1,6 @@
 """Next-item recommendation on MovieLens-100k, side by side (issue 17).
 
-    python bench/items.py                      # tune on the validation split, then 5 seeds on the test split
+    python bench/items.py                      # tune on the validation split, then 10 seeds on the test split
     python bench/items.py --seeds 3 --out bench/results/DATE-items.json
 
 MovieLens-100k's licence forbids redistribution, so it is never committed: the script downloads
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from w2v.formats import read_word2vec  # noqa: E402
 from w2v.model import Model  # noqa: E402
-from w2v.sessions import evaluate_next_item  # noqa: E402
+from w2v.sessions import evaluate_next_item, target_ranks  # noqa: E402
 from w2v.storage import load_model  # noqa: E402
 from w2v.vocab import Vocab  # noqa: E402
 
@@ -160,8 +160,7 @@ def w2v_run(train: Path, evaluation: Path, settings: dict, seed: int, work: Path
     started = time.perf_counter()
     subprocess.run(command, check=True)
     seconds = time.perf_counter() - started
-    result = evaluate_next_item(load_model(model_dir), evaluation, k=K)
-    return {"hr": result.hr, "ndcg": result.ndcg, "covered": result.covered, "seconds": seconds}
+    return {**_scores(load_model(model_dir), evaluation), "seconds": seconds}
 
 
 def gensim_run(train: Path, evaluation: Path, settings: dict, seed: int, work: Path) -> dict:
@@ -172,8 +171,21 @@ def gensim_run(train: Path, evaluation: Path, settings: dict, seed: int, work: P
     seconds = time.perf_counter() - started
     vectors = read_word2vec(out)
     model = Model(Vocab(vectors.words, np.ones(len(vectors), np.int64)), vectors.input_vectors)
+    return {**_scores(model, evaluation), "seconds": seconds}
+
+
+def _scores(model: Model, evaluation: Path) -> dict:
+    """HR@K and NDCG@K as `w2v evaluate --next-item` gives them, and each evaluation line's hit
+    (None where the line is not covered), for the paired comparison."""
     result = evaluate_next_item(model, evaluation, k=K)
-    return {"hr": result.hr, "ndcg": result.ndcg, "covered": result.covered, "seconds": seconds}
+    index = {word: row for row, word in enumerate(model.words)}
+    pairs = [(index.get(s[-2]), index.get(s[-1])) for s in _read_sessions(evaluation) if len(s) >= 2]
+    covered = [i for i, (q, t) in enumerate(pairs) if q is not None and t is not None and q != t]
+    queries, targets = np.array([pairs[i] for i in covered], np.int64).T
+    hits: list = [None] * len(pairs)
+    for i, rank in zip(covered, target_ranks(model.input_vectors, queries, targets), strict=True):
+        hits[i] = bool(rank <= K)
+    return {"hr": result.hr, "ndcg": result.ndcg, "covered": result.covered, "hits": hits}
 
 
 def search(train: Path, valid: Path, work: Path) -> tuple[dict, list]:
@@ -204,9 +216,20 @@ def summary(runs: list[dict]) -> dict:
             "covered": runs[0]["covered"], "runs": runs}  # fmt: skip
 
 
+def paired_difference(first: list[dict], second: list[dict], draws: int = 2000) -> tuple[float, float]:
+    """Mean HR@K of `first`'s runs minus `second`'s, and its standard error from resampling the
+    evaluation lines (each line's hit averaged over a method's seeds, paired line by line): the
+    noise of which users happened to be in the split, which the spread over seeds does not show."""
+    one = np.array([[h for h in run["hits"] if h is not None] for run in first], float).mean(axis=0)
+    two = np.array([[h for h in run["hits"] if h is not None] for run in second], float).mean(axis=0)
+    rng = np.random.default_rng(0)
+    samples = rng.integers(0, one.size, (draws, one.size))
+    return float(one.mean() - two.mean()), float((one[samples].mean(axis=1) - two[samples].mean(axis=1)).std())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     sessions = sessions_of(movielens_inter())
@@ -223,6 +246,10 @@ def main() -> None:
                 runs = [run(train, test, settings, seed, work) for seed in range(1, args.seeds + 1)]
                 rows[f"{tool}, {label}"] = summary(runs)
                 print(f"{tool}, {label}: HR@{K} {rows[f'{tool}, {label}']['hr']:.4f}", file=sys.stderr, flush=True)
+        valid_train, valid = files["valid"]
+        for tool, run in (("w2v", w2v_run), ("gensim", gensim_run)):
+            runs = [run(valid_train, valid, tuned, seed, work) for seed in range(1, args.seeds + 1)]
+            rows[f"{tool}, tuned, validation split"] = summary(runs)
         hundred = {**tuned, "epochs": 100}
         timing = {tool: statistics.median(run(train, test, hundred, seed, work)["seconds"] for seed in (1, 2, 3))
                   for tool, run in (("w2v", w2v_run), ("gensim", gensim_run))}  # fmt: skip
@@ -231,10 +258,21 @@ def main() -> None:
         print(f"| {name} | {row['hr']:.4f} ± {row['hr_sd']:.4f} | {row['ndcg']:.4f} ± {row['ndcg_sd']:.4f} | "
               f"{row['seconds']:.1f} |")  # fmt: skip
     print(f"\nTuned settings: {tuned}. Covered test lines: {rows['w2v, tuned']['covered']} of {len(sessions)}.")
+    differences = {}
+    for split in ("", ", validation split"):
+        for label in ("word defaults", "tuned"):
+            name = f"{label}{split}"
+            if f"w2v, {name}" in rows:
+                differences[name] = paired_difference(rows[f"w2v, {name}"]["runs"], rows[f"gensim, {name}"]["runs"])
+                print(f"w2v - gensim, {name}: HR@{K} {differences[name][0]:+.4f} ± {differences[name][1]:.4f} "
+                      "(standard error over the users, paired)")  # fmt: skip
     print(f"100 epochs with the tuned settings, whole process, median of 3: w2v {timing['w2v']:.1f} s, "
           f"gensim {timing['gensim']:.1f} s ({timing['gensim'] / timing['w2v']:.1f}x)")  # fmt: skip
     if args.out:
-        report = {"k": K, "dim": DIM, "tuned": tuned, "search": tried, "rows": rows, "timing_100_epochs": timing}
+        for row in rows.values():  # each line's hit served the paired comparison; the JSON keeps the figures
+            row["runs"] = [{key: value for key, value in run.items() if key != "hits"} for run in row["runs"]]
+        report = {"k": K, "dim": DIM, "tuned": tuned, "search": tried, "rows": rows, "timing_100_epochs": timing,
+                  "w2v_minus_gensim": differences}  # fmt: skip
         args.out.write_text(json.dumps(report, indent=2) + "\n")
 
 

@@ -59,3 +59,24 @@ def wait_for_checkpoint(model_dir, epochs_done: int, timeout: float = 120) -> No
             pass  # not written yet, or replaced while read
         time.sleep(0.01)
     raise AssertionError(f"no checkpoint of {epochs_done} epochs in {model_dir} after {timeout} s")
+
+
+class Stop(Exception):
+    """Raised by `stop_after_first_checkpoint` right after the first save."""
+
+
+def stop_after_first_checkpoint(monkeypatch, corpus, config, model_dir) -> None:
+    """Train into model_dir and stop right after the first checkpoint is saved, as a run killed
+    there leaves it (the checkpoint of epoch 1)."""
+    from w2v import checkpoints
+
+    save = checkpoints.save_model
+
+    def save_then_stop(model, path):
+        save(model, path)
+        raise Stop
+
+    monkeypatch.setattr(checkpoints, "save_model", save_then_stop)
+    with pytest.raises(Stop):
+        w2v.train(str(corpus), config, quiet=True, model_dir=model_dir)
+    monkeypatch.setattr(checkpoints, "save_model", save)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import w2v
-from tests.conftest import wait_for_checkpoint
+from tests.conftest import stop_after_first_checkpoint, wait_for_checkpoint
 from w2v.checkpoints import Interrupted
 from w2v.cli import cli
 from w2v.errors import ConfigError, W2VError
@@ -18,25 +18,10 @@ from w2v.errors import ConfigError, W2VError
 SMALL = dict(dim=16, min_count=1, sample=0, epochs=3, seed=3, threads=1)
 
 
-class Stop(Exception):
-    pass
-
-
 @pytest.fixture
 def stopped_after_one_epoch(family_file, tmp_path, monkeypatch):
     """A model directory holding the checkpoint after epoch 1 of 3, as a run stopped there leaves it."""
-    from w2v import checkpoints
-
-    save = checkpoints.save_model
-
-    def save_then_stop(model, path):
-        save(model, path)
-        raise Stop
-
-    monkeypatch.setattr(checkpoints, "save_model", save_then_stop)
-    with pytest.raises(Stop):
-        w2v.train(str(family_file), w2v.TrainConfig(**SMALL), quiet=True, model_dir=tmp_path / "m")
-    monkeypatch.setattr(checkpoints, "save_model", save)
+    stop_after_first_checkpoint(monkeypatch, family_file, w2v.TrainConfig(**SMALL), tmp_path / "m")
     return tmp_path / "m"
 
 

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 import w2v
-from tests.conftest import family_corpus
+from tests.conftest import family_corpus, stop_after_first_checkpoint
 from w2v.cli import cli
 from w2v.errors import ConfigError
 from w2v.formats import write_word2vec
@@ -60,22 +60,12 @@ def test_unfrozen_rows_start_from_the_file_and_move(known, with_newcomer):
 
 
 def test_resume_keeps_the_frozen_rows_frozen(known, with_newcomer, tmp_path, monkeypatch):
-    from w2v import checkpoints
-
     _, folder = known
     model = read_init_vectors(folder / "vectors.txt")
     config = w2v.TrainConfig(threads=1, init_vectors=str(folder / "vectors.txt"), freeze_init=True, **SMALL)
     whole = w2v.train(str(with_newcomer), config, quiet=True)
-    save = checkpoints.save_model
-
-    def save_then_stop(model, path):
-        save(model, path)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(checkpoints, "save_model", save_then_stop)
-    with pytest.raises(KeyboardInterrupt):
-        w2v.train(str(with_newcomer), config, quiet=True, model_dir=tmp_path / "m")
-    monkeypatch.setattr(checkpoints, "save_model", save)
+    stop_after_first_checkpoint(monkeypatch, with_newcomer, config, tmp_path / "m")
+    assert w2v.load(tmp_path / "m").training.epochs_done == 1
     resumed = w2v.train(str(with_newcomer), quiet=True, model_dir=tmp_path / "m", resume=True)
     np.testing.assert_array_equal(resumed.input_vectors, whole.input_vectors)
     assert resumed["animal0"].tobytes() == model["animal0"].tobytes()

@@ -27,7 +27,8 @@ def slow_rank(vectors, query, target, metric):
 
     def nearness(row):
         if metric == "cosine":
-            return float(vectors[query] @ vectors[row]) / (np.linalg.norm(vectors[query]) * np.linalg.norm(vectors[row]))
+            norms = np.linalg.norm(vectors[query]) * np.linalg.norm(vectors[row])
+            return float(vectors[query] @ vectors[row]) / norms
         return -float(np.linalg.norm(vectors[query] - vectors[row]))
 
     return 1 + sum(1 for row in range(len(vectors)) if row not in (query, target) and nearness(row) >= nearness(target))
@@ -90,4 +91,5 @@ def test_cli_split_then_evaluate(model, tmp_path):
                                          "metric": "cosine", "covered": 2, "total": 3}  # fmt: skip
     result = runner.invoke(cli, ["evaluate", "--next-item", str(tmp_path / "te"), "--model-dir", str(tmp_path / "m")])
     assert result.exit_code == 0
-    assert result.output.splitlines()[-1].split() == ["3", "2", "(67%)", "1.0000", "0.7500", "0.6667"]  # k = 10: both hit
+    # k = 10: both lines hit.
+    assert result.output.splitlines()[-1].split() == ["3", "2", "(67%)", "1.0000", "0.7500", "0.6667"]
