@@ -271,3 +271,13 @@ def test_the_summary_shows_the_first_and_last_epochs_losses_of_a_long_run(family
     shown = [f"{x:.4f}" for x in model.training.epoch_loss[:3]] + ["..."]
     shown += [f"{x:.4f}" for x in model.training.epoch_loss[-3:]]
     assert summary.endswith("by epoch: " + ", ".join(shown))
+
+
+def test_item_ids_are_kept_verbatim(tmp_path):
+    # Leading zeros, case and any script are part of an id under --tokenizer whitespace.
+    ids = ["007", "7", "07", "Ünï", "ÜNÏ", "item-Σ", "商品42", "👍"]
+    corpus = tmp_path / "ids.txt"
+    corpus.write_text("\n".join(" ".join(ids[i:] + ids[:i]) for i in range(len(ids))) * 20 + "\n", encoding="utf-8")
+    config = w2v.TrainConfig(tokenizer="whitespace", min_count=1, dim=8, epochs=1, threads=1)
+    model = w2v.train(str(corpus), config, quiet=True)
+    assert sorted(model.words) == sorted(ids)

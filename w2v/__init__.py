@@ -5,7 +5,7 @@
     w2v.save(model, "w2v-model")
     model = w2v.load("w2v-model")
     w2v.nearest(model, "king", k=10)
-    # or save as you go, with a checkpoint after every epoch, and continue an interrupted run:
+    # or save as you go, with checkpoints after epochs, and continue an interrupted run:
     w2v.train("corpus.txt", config, model_dir="w2v-model")
     w2v.train("corpus.txt", model_dir="w2v-model", resume=True)
 

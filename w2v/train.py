@@ -49,7 +49,8 @@ def train(
     """Train word vectors on `corpus` (paths: files, directories, compressed files or "-").
 
     config: how to train (default: DEFAULTS). With `model_dir`, the model is saved there at the
-    end, and after every epoch as a checkpoint unless `checkpoints` is False; each save replaces
+    end, and after epochs as a checkpoint unless `checkpoints` is False (checkpoints.ModelDirectory:
+    every epoch, unless saving would cost over 5 % of the time); each save replaces
     the directory atomically. `resume=True` continues the checkpoint in model_dir on the same
     corpus (it must give the same vocabulary) with the options it was started with: `config` may
     then be None, or a config or a mapping of options that agree with the checkpoint's except

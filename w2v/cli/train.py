@@ -168,7 +168,8 @@ class ByteSize(click.ParamType):
     "--checkpoints/--no-checkpoints",
     default=True,
     show_default=True,
-    help="Save the model directory after every epoch (atomically), so that an interrupted run "
+    help="Save the model directory after epochs (atomically; every epoch unless saving would cost over 5% "
+    "of the time), so that an interrupted run "
     "can be continued with --resume.",
 )
 @click.option(
