@@ -277,7 +277,8 @@ def test_item_ids_are_kept_verbatim(tmp_path):
     # Leading zeros, case and any script are part of an id under --tokenizer whitespace.
     ids = ["007", "7", "07", "Ünï", "ÜNÏ", "item-Σ", "商品42", "👍"]
     corpus = tmp_path / "ids.txt"
-    corpus.write_text("\n".join(" ".join(ids[i:] + ids[:i]) for i in range(len(ids))) * 20 + "\n", encoding="utf-8")
+    lines = [" ".join(ids[i:] + ids[:i]) for i in range(len(ids))] * 20
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     config = w2v.TrainConfig(tokenizer="whitespace", min_count=1, dim=8, epochs=1, threads=1)
     model = w2v.train(str(corpus), config, quiet=True)
     assert sorted(model.words) == sorted(ids)
