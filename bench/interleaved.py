@@ -1,6 +1,7 @@
 """Interleaved A/B: training speed of two source trees of w2v, run alternately on one corpus.
 
     python bench/interleaved.py OLD_TREE NEW_TREE --corpus corpus.txt.gz [--arch skipgram cbow] [--rounds 5]
+    python bench/interleaved.py . . --threads 1 2 --corpus corpus.txt.gz     # 2 threads against 1
 
 Each run is a fresh process that imports w2v from its tree and trains the corpus for --epochs
 (default 1) with the default settings otherwise; its words/s is the model's own
@@ -48,18 +49,20 @@ def main() -> None:
     parser.add_argument("--arch", nargs="+", default=["skipgram", "cbow"])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, nargs="+", default=[2],
+                        help="threads for both trees, or OLD NEW: `. . --threads 1 2` measures scaling")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None, help="write the runs and medians as JSON here")
     args = parser.parse_args()
     trees = {"old": str(Path(args.old).resolve()), "new": str(Path(args.new).resolve())}
-    report = {"corpus": args.corpus, "epochs": args.epochs, "threads": args.threads, "archs": {}}
+    threads = dict(zip(("old", "new"), args.threads * 2 if len(args.threads) == 1 else args.threads, strict=True))
+    report = {"corpus": args.corpus, "epochs": args.epochs, "threads": threads, "archs": {}}
     for arch in args.arch:
-        for tree in trees.values():
-            run(tree, args.corpus, arch, args.epochs, args.threads, seed=0)
+        for name, tree in trees.items():
+            run(tree, args.corpus, arch, args.epochs, threads[name], seed=0)
         speeds = {"old": [], "new": []}
         for r in range(args.rounds):
             for name in ("old", "new") if r % 2 == 0 else ("new", "old"):
-                speeds[name].append(run(trees[name], args.corpus, arch, args.epochs, args.threads, seed=r + 1))
+                speeds[name].append(run(trees[name], args.corpus, arch, args.epochs, threads[name], seed=r + 1))
             print(f"{arch} round {r + 1}: old {speeds['old'][-1]:,.0f}  new {speeds['new'][-1]:,.0f} words/s",
                   file=sys.stderr, flush=True)  # fmt: skip
         ratios = [new / old for old, new in zip(speeds["old"], speeds["new"], strict=True)]

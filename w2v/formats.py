@@ -1,6 +1,6 @@
 """Word vectors in other tools' formats: word2vec text and binary (read and written), GloVe
-text (read), and NumPy .npy with a word list (written). Files are written to a temporary name
-beside the target and renamed into place."""
+text (read), NumPy .npy with a word list and the Embedding Projector's TSV files (written).
+Files are written to a temporary name beside the target and renamed into place."""
 
 from __future__ import annotations
 
@@ -97,6 +97,25 @@ def write_npy(path: str | Path, words: list[str], vectors: np.ndarray, pad: bool
     atomic_write(path, write_matrix)
     atomic_write(vocab_path, lambda out: out.write("".join(f"{token}\n" for token in specials + words).encode()))
     return vocab_path
+
+
+def write_projector(path: str | Path, words: list[str], vectors: np.ndarray) -> tuple[Path, Path]:
+    """The TensorBoard Embedding Projector's files: <path>.vectors.tsv (one row of tab-separated
+    floats per word) and <path>.metadata.tsv (the words, one per line, no header: one column).
+    A `.tsv` ending of `path` is dropped first. Returns the two paths."""
+    path = Path(path)
+    base = path.with_name(path.name.removesuffix(".tsv"))
+    vectors_path, metadata_path = Path(f"{base}.vectors.tsv"), Path(f"{base}.metadata.tsv")
+    row_format = "\t".join(["%.6g"] * vectors.shape[1]) + "\n"
+
+    def write_vectors(out) -> None:
+        for start in range(0, vectors.shape[0], _NPY_BLOCK_ROWS):
+            block = np.asarray(vectors[start : start + _NPY_BLOCK_ROWS], dtype=np.float64)
+            out.write("".join(row_format % tuple(row) for row in block.tolist()).encode())
+
+    atomic_write(vectors_path, write_vectors)
+    atomic_write(metadata_path, lambda out: out.write("".join(f"{word}\n" for word in words).encode()))
+    return vectors_path, metadata_path
 
 
 def _parse_header(line: bytes) -> tuple[int, int] | None:

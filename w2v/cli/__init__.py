@@ -84,4 +84,4 @@ def main():
 
 
 # The commands, registered on `cli` as their modules are imported.
-from . import files, query, train  # noqa: E402, F401
+from . import files, plot, query, train  # noqa: E402, F401

@@ -10,12 +10,12 @@ import click
 from ..query import METRICS
 from . import cli, model_dir_option, open_vectors, user_errors, vectors_source
 
-EXPORT_FORMATS = ("text", "binary", "npy")
+EXPORT_FORMATS = ("text", "binary", "npy", "projector")
 
 
 @cli.command()
 @click.argument("out", type=click.Path(dir_okay=False))
-@model_dir_option
+@vectors_source
 @click.option(
     "--format",
     "format_",
@@ -23,7 +23,6 @@ EXPORT_FORMATS = ("text", "binary", "npy")
     default=None,
     help="Output format.  [default: from OUT's suffix: .bin binary, .npy NumPy, else text]",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Export only the N most frequent words.")
 @click.option("--normalize", is_flag=True, help="Scale every vector to unit length (cosine = dot product).")
 @click.option(
     "--pad", is_flag=True, help=".npy: a row of zeros first, <pad> (nn.Embedding's padding_idx=0); words shift by one."
@@ -31,16 +30,18 @@ EXPORT_FORMATS = ("text", "binary", "npy")
 @click.option(
     "--unk", is_flag=True, help=".npy: a row for unknown tokens, <unk> (the mean vector), after <pad> if any."
 )
-def export(out, model_dir, format_, limit, normalize, pad, unk):
-    """Write the word vectors to OUT in word2vec text or binary format, or as NumPy .npy.
+def export(out, model_dir, vectors, encoding, limit, format_, normalize, pad, unk):
+    """Write the word vectors to OUT in word2vec text or binary format, as NumPy .npy, or for the
+    Embedding Projector.
 
     The word2vec formats load in gensim (KeyedVectors.load_word2vec_format) and word2vec.c's
     tools. The .npy matrix (with the token of each row in OUT's stem + .vocab.txt, one per line in
-    row order) goes straight into torch.nn.Embedding.from_pretrained.
+    row order) goes straight into torch.nn.Embedding.from_pretrained. --format projector writes
+    OUT.vectors.tsv and OUT.metadata.tsv for projector.tensorflow.org or TensorBoard. --limit N:
+    the N most frequent words (a --vectors file's first N).
     """  # fmt: skip
-    from ..formats import write_npy, write_word2vec
+    from ..formats import write_npy, write_projector, write_word2vec
     from ..query import unit_rows
-    from ..storage import load_model
 
     suffix = Path(out).suffix.lower()
     format_ = format_ or {".bin": "binary", ".npy": "npy"}.get(suffix, "text")
@@ -49,20 +50,24 @@ def export(out, model_dir, format_, limit, normalize, pad, unk):
             "--pad and --unk add rows to a .npy table for nn.Embedding; the word2vec formats have none"
         )
     with user_errors():
-        model = load_model(model_dir)
+        model = open_vectors(model_dir, vectors, encoding, limit)
         words = model.words[:limit]
-        vectors = model.input_vectors[: len(words)]
+        matrix = model.input_vectors[: len(words)]
         if normalize:
-            vectors = unit_rows(vectors)
-        if format_ == "npy":
-            vocab_path = write_npy(out, words, vectors, pad=pad, unk=unk)
+            matrix = unit_rows(matrix)
+        if format_ == "projector":
+            vectors_path, metadata_path = write_projector(out, words, matrix)
+            click.echo(f"wrote {len(words):,} vectors of {model.dim} dimensions to {vectors_path}, words to "
+                       f"{metadata_path} (load both at projector.tensorflow.org)", err=True)  # fmt: skip
+        elif format_ == "npy":
+            vocab_path = write_npy(out, words, matrix, pad=pad, unk=unk)
             specials = (
                 " (" + ", ".join(f"row {r}: {name}" for r, name in enumerate(["<pad>"] * pad + ["<unk>"] * unk)) + ")"
             )
             click.echo(f"wrote {len(words) + pad + unk:,} x {model.dim} float32 matrix to {out}"
                        f"{specials if pad or unk else ''}, tokens to {vocab_path}", err=True)  # fmt: skip
         else:
-            write_word2vec(out, words, vectors, binary=format_ == "binary")
+            write_word2vec(out, words, matrix, binary=format_ == "binary")
             click.echo(f"wrote {len(words):,} vectors of {model.dim} dimensions to {out} (word2vec {format_})",
                        err=True)  # fmt: skip
 
