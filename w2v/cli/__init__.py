@@ -2,7 +2,8 @@
 stderr; a W2VError becomes one "Error: ..." line and exit status 1 (see `user_errors`).
 
 This module holds the group and what the commands share; the commands are in train.py (train),
-query.py (neighbors, analogy, similarity) and files.py (export, import, evaluate, split-sessions)."""
+query.py (neighbors, analogy, similarity), files.py (export, import, evaluate, split-sessions,
+walks) and plot.py (plot)."""
 
 from __future__ import annotations
 
