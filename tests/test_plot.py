@@ -133,3 +133,14 @@ def test_projector_export_round_trips(trained_model_dir, vectors_file, tmp_path,
     words = (tmp_path / "emb.metadata.tsv").read_text().splitlines()
     assert table.shape == (4, model.dim) and words == model.words[:4]
     np.testing.assert_allclose(table, model.input_vectors[:4], rtol=1e-5, atol=1e-6)
+
+
+def test_png_through_matplotlib(trained_model_dir, tmp_path):
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed")
+    runner = CliRunner()
+    for args in (["animal1", "metal1", "--neighbors", "2", "--arrows", "animal1 metal1"], ["--loss"]):
+        out = tmp_path / "picture.png"
+        result = runner.invoke(cli, ["plot", *args, "-o", str(out), "--model-dir", str(trained_model_dir)])
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        out.unlink()
