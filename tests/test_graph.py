@@ -148,3 +148,18 @@ def test_cli_writes_walks_to_a_file_or_stdout(karate, tmp_path):
                                     f"weighted to {tmp_path / 'w.txt'} in ")  # fmt: skip
     result = runner.invoke(cli, ["walks", str(karate["unweighted"]), "--walks-per-node", "1"])
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == 34
+
+
+def test_cli_directed_walks_and_seed(tmp_path):
+    graph_file = tmp_path / "g.txt"
+    graph_file.write_text("a b\nb c\nc a\nc sink\n")
+    runner = CliRunner()
+    outputs = []
+    for seed in ("3", "3", "4"):
+        result = runner.invoke(cli, ["walks", str(graph_file), "--directed", "--seed", seed, "--walks-per-node", "20",
+                                     "--length", "5", "-o", str(tmp_path / "w.txt")])  # fmt: skip
+        assert result.exit_code == 0 and "4 nodes and 4 directed edges to" in result.output
+        outputs.append((tmp_path / "w.txt").read_text())
+    assert outputs[0] == outputs[1] != outputs[2]
+    assert all(line.split()[-1] == "sink" or len(line.split()) == 5 for line in outputs[0].splitlines())
+    assert "sink a" not in outputs[0] and "b a" not in outputs[0]  # edges are followed one way only

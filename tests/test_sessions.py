@@ -93,3 +93,23 @@ def test_cli_split_then_evaluate(model, tmp_path):
     assert result.exit_code == 0
     # k = 10: both lines hit.
     assert result.output.splitlines()[-1].split() == ["3", "2", "(67%)", "1.0000", "0.7500", "0.6667"]
+
+
+def test_cli_metric_and_valid_split(model, tmp_path):
+    w2v.save(model, tmp_path / "m")
+    sessions = tmp_path / "s.txt"
+    sessions.write_text("x c a\nd c a\n")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["split-sessions", str(sessions), "--train", str(tmp_path / "tr"),
+                                 "--valid", str(tmp_path / "va"), "--test", str(tmp_path / "te")])  # fmt: skip
+    assert result.exit_code == 0 and f"2 to {tmp_path / 'va'}" in result.output
+    assert (tmp_path / "va").read_text() == "x c\nd c\n" and (tmp_path / "tr").read_text() == "x\nd\n"
+    # c -> a: by cosine, b (0.11) is nearer to c than a (0); by Euclidean distance too (1.28 < 1.41),
+    # and d ties with a: rank 3 either way, so HR@2 is 0 and MRR 1/3.
+    for metric in ("cosine", "euclidean"):
+        result = runner.invoke(cli, ["evaluate", "--next-item", str(tmp_path / "te"), "-k", "2", "--metric", metric,
+                                     "--json", "--model-dir", str(tmp_path / "m")])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        answer = json.loads(result.output)
+        assert (answer["metric"], answer["hr"], answer["covered"]) == (metric, 0.0, 2)
+        assert answer["mrr"] == pytest.approx(1 / 3)
