@@ -8,15 +8,20 @@
     # or save as you go, with checkpoints after epochs, and continue an interrupted run:
     w2v.train("corpus.txt", config, model_dir="w2v-model")
     w2v.train("corpus.txt", model_dir="w2v-model", resume=True)
+    # items: sessions or random walks on a graph, evaluated on next-item prediction
+    w2v.write_walks(w2v.read_edge_list("graph.txt"), "walks.txt", walks_per_node=10, length=40)
+    w2v.evaluate_next_item(model, "test.txt", k=10)     # .hr, .ndcg, .mrr, .covered, .total
 
-Importing w2v does not import numba; training does.
+Importing w2v does not import numba; training and writing walks do.
 """
 
 from .checkpoints import Interrupted
 from .config import DEFAULTS, TrainConfig
 from .errors import ConfigError, CorpusError, EmptyVocabularyError, ModelFormatError, UnknownWordError, W2VError
+from .graph import read_edge_list, write_walks
 from .model import Model, TrainingRecord
 from .query import Neighbor, nearest
+from .sessions import evaluate_next_item, split_sessions
 from .storage import load_model as load
 from .storage import save_model as save
 from .train import train
@@ -48,8 +53,12 @@ __all__ = [
     "UnknownWordError",
     "W2VError",
     "__version__",
+    "evaluate_next_item",
     "load",
     "nearest",
+    "read_edge_list",
     "save",
+    "split_sessions",
     "train",
+    "write_walks",
 ]
