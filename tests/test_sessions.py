@@ -76,13 +76,19 @@ def test_split_holds_out_the_last_ids(tmp_path):
     assert (counts.train, counts.valid, counts.test) == (2, 2, 3)
 
 
-def test_cli_split_then_evaluate(model, tmp_path):
+def split_with_cli(model, tmp_path, text, *options):
+    """Save `model` to tmp_path/m and split the sessions `text` with `w2v split-sessions` into
+    tmp_path/tr and tmp_path/te (and the files `options` name); the runner and its result."""
     w2v.save(model, tmp_path / "m")
     sessions = tmp_path / "s.txt"
-    sessions.write_text("x a b\nc a\na zz\nb\n")
+    sessions.write_text(text)
     runner = CliRunner()
-    result = runner.invoke(cli, ["split-sessions", str(sessions), "--train", str(tmp_path / "tr"),
-                                 "--test", str(tmp_path / "te")])  # fmt: skip
+    files = ["--train", str(tmp_path / "tr"), "--test", str(tmp_path / "te")]
+    return runner, runner.invoke(cli, ["split-sessions", str(sessions), *files, *options])
+
+
+def test_cli_split_then_evaluate(model, tmp_path):
+    runner, result = split_with_cli(model, tmp_path, "x a b\nc a\na zz\nb\n")
     assert result.exit_code == 0 and result.output == f"4 sessions: 3 to {tmp_path / 'tr'}, 3 to {tmp_path / 'te'}\n"
     result = runner.invoke(cli, ["evaluate", "--next-item", str(tmp_path / "te"), "-k", "2", "--json",
                                  "--model-dir", str(tmp_path / "m")])  # fmt: skip
@@ -96,12 +102,7 @@ def test_cli_split_then_evaluate(model, tmp_path):
 
 
 def test_cli_metric_and_valid_split(model, tmp_path):
-    w2v.save(model, tmp_path / "m")
-    sessions = tmp_path / "s.txt"
-    sessions.write_text("x c a\nd c a\n")
-    runner = CliRunner()
-    result = runner.invoke(cli, ["split-sessions", str(sessions), "--train", str(tmp_path / "tr"),
-                                 "--valid", str(tmp_path / "va"), "--test", str(tmp_path / "te")])  # fmt: skip
+    runner, result = split_with_cli(model, tmp_path, "x c a\nd c a\n", "--valid", str(tmp_path / "va"))
     assert result.exit_code == 0 and f"2 to {tmp_path / 'va'}" in result.output
     assert (tmp_path / "va").read_text() == "x c\nd c\n" and (tmp_path / "tr").read_text() == "x\nd\n"
     # c -> a: by cosine, b (0.11) is nearer to c than a (0); by Euclidean distance too (1.28 < 1.41),
