@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from w2v.formats import read_word2vec  # noqa: E402
 from w2v.model import Model  # noqa: E402
-from w2v.sessions import evaluate_next_item, target_ranks  # noqa: E402
+from w2v.sessions import next_item_ranks, summarize_ranks  # noqa: E402
 from w2v.storage import load_model  # noqa: E402
 from w2v.vocab import Vocab  # noqa: E402
 
@@ -114,23 +114,28 @@ def _read_sessions(path: Path) -> list[list[str]]:
     return [line.split() for line in path.read_text().splitlines()]
 
 
-def _metrics_from_scores(scores: np.ndarray, items: list[str], evaluation: Path) -> dict:
-    """HR@K and NDCG@K when item j's score for query q is scores[q, j] (higher is better), over
-    the lines whose last two items are known, query excluded, ties against the target."""
+def _ranks_from_scores(scores: np.ndarray, items: list[str], evaluation: Path) -> list[int | None]:
+    """As sessions.next_item_ranks, when item j's score for query q is scores[q, j] (higher is better)."""
     index = {item: i for i, item in enumerate(items)}
-    ranks = []
+    ranks: list[int | None] = []
     for s in _read_sessions(evaluation):
         q, t = index.get(s[-2]), index.get(s[-1])
         if q is None or t is None or q == t:
+            ranks.append(None)
             continue
         row = scores[q].astype(np.float64).copy()
         target = row[t]
         row[[q, t]] = -np.inf
         ranks.append(1 + int((row >= target).sum()))
-    ranks = np.array(ranks)
-    hits = ranks <= K
-    return {"hr": float(hits.mean()), "ndcg": float(np.where(hits, 1 / np.log2(ranks + 1), 0).mean()),
-            "covered": int(ranks.size)}  # fmt: skip
+    return ranks
+
+
+def _scores(ranks: list[int | None]) -> dict:
+    """HR@K and NDCG@K as `w2v evaluate --next-item` computes them from each line's rank, and each
+    line's hit (None where the line is not covered), for the paired comparison."""
+    result = summarize_ranks(ranks, K)
+    hits = [None if rank is None else rank <= K for rank in ranks]
+    return {"hr": result.hr, "ndcg": result.ndcg, "covered": result.covered, "hits": hits}
 
 
 def baselines(train: Path, evaluation: Path) -> dict[str, dict]:
@@ -147,8 +152,8 @@ def baselines(train: Path, evaluation: Path) -> dict[str, dict]:
     norms = np.sqrt(np.diag(together))
     cosine = together / np.maximum(np.outer(norms, norms), 1e-12)
     seconds = time.perf_counter() - started
-    return {"popularity": {**_metrics_from_scores(popularity, items, evaluation), "seconds": 0.0},
-            "item-kNN": {**_metrics_from_scores(cosine, items, evaluation), "seconds": seconds}}  # fmt: skip
+    return {"popularity": {**_scores(_ranks_from_scores(popularity, items, evaluation)), "seconds": 0.0},
+            "item-kNN": {**_scores(_ranks_from_scores(cosine, items, evaluation)), "seconds": seconds}}  # fmt: skip
 
 
 def w2v_run(train: Path, evaluation: Path, settings: dict, seed: int, work: Path) -> dict:
@@ -160,7 +165,7 @@ def w2v_run(train: Path, evaluation: Path, settings: dict, seed: int, work: Path
     started = time.perf_counter()
     subprocess.run(command, check=True)
     seconds = time.perf_counter() - started
-    return {**_scores(load_model(model_dir), evaluation), "seconds": seconds}
+    return {**_scores(next_item_ranks(load_model(model_dir), evaluation)), "seconds": seconds}
 
 
 def gensim_run(train: Path, evaluation: Path, settings: dict, seed: int, work: Path) -> dict:
@@ -171,21 +176,7 @@ def gensim_run(train: Path, evaluation: Path, settings: dict, seed: int, work: P
     seconds = time.perf_counter() - started
     vectors = read_word2vec(out)
     model = Model(Vocab(vectors.words, np.ones(len(vectors), np.int64)), vectors.input_vectors)
-    return {**_scores(model, evaluation), "seconds": seconds}
-
-
-def _scores(model: Model, evaluation: Path) -> dict:
-    """HR@K and NDCG@K as `w2v evaluate --next-item` gives them, and each evaluation line's hit
-    (None where the line is not covered), for the paired comparison."""
-    result = evaluate_next_item(model, evaluation, k=K)
-    index = {word: row for row, word in enumerate(model.words)}
-    pairs = [(index.get(s[-2]), index.get(s[-1])) for s in _read_sessions(evaluation) if len(s) >= 2]
-    covered = [i for i, (q, t) in enumerate(pairs) if q is not None and t is not None and q != t]
-    queries, targets = np.array([pairs[i] for i in covered], np.int64).T
-    hits: list = [None] * len(pairs)
-    for i, rank in zip(covered, target_ranks(model.input_vectors, queries, targets), strict=True):
-        hits[i] = bool(rank <= K)
-    return {"hr": result.hr, "ndcg": result.ndcg, "covered": result.covered, "hits": hits}
+    return {**_scores(next_item_ranks(model, evaluation)), "seconds": seconds}
 
 
 def search(train: Path, valid: Path, work: Path) -> tuple[dict, list]:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .errors import ConfigError
+from .sampling import NOISE_POWER
 from .tokenize import lowercase_by_default
 
 ARCHITECTURES = ("skipgram", "cbow")
@@ -47,7 +48,7 @@ class TrainConfig:
     exact: bool = False  # word2vec.c's per-pair skip-gram update instead of shared negatives
     tokenizer: str = "simple"
     lowercase: bool | None = None  # None: lowercase under "simple", keep case under "whitespace"
-    ns_exponent: float = 0.75  # noise words are drawn with probability proportional to count ** ns_exponent
+    ns_exponent: float = NOISE_POWER  # noise words are drawn with probability proportional to count ** this
     shrink_window: bool = True  # each word draws its window in 1..window (word2vec.c); else the full window
     init_vectors: str | None = None  # vectors file or model directory whose rows start the words it has
     freeze_init: bool = False  # the input vectors taken from init_vectors are never updated

@@ -66,7 +66,12 @@ def write_word2vec(path: str | Path, words: list[str], vectors: np.ndarray, bina
 
 
 PAD, UNK = "<pad>", "<unk>"
-_NPY_BLOCK_ROWS = 1 << 16
+_BLOCK_ROWS = 1 << 16  # rows formatted or copied at a time when a table is written
+
+
+def special_tokens(pad: bool, unk: bool) -> list[str]:
+    """The tokens of the rows `write_npy` puts before the words: <pad> then <unk>, as asked."""
+    return [PAD] * pad + [UNK] * unk
 
 
 def write_npy(path: str | Path, words: list[str], vectors: np.ndarray, pad: bool = False, unk: bool = False) -> Path:
@@ -77,7 +82,7 @@ def write_npy(path: str | Path, words: list[str], vectors: np.ndarray, pad: bool
     unknown tokens (the mean of the vectors); the words follow, each shifted by the rows before
     it. Rows are written in blocks: the table is never copied whole in memory."""
     path = Path(path)
-    specials = [PAD] * pad + [UNK] * unk
+    specials = special_tokens(pad, unk)
     clash = next((word for word in specials if word in set(words)), None)
     if clash is not None:
         raise W2VError(f"the vocabulary has a word {clash!r}, which would be confused with the special row")
@@ -90,8 +95,8 @@ def write_npy(path: str | Path, words: list[str], vectors: np.ndarray, pad: bool
         if unk:
             mean = vectors.mean(axis=0, dtype=np.float64) if vectors.shape[0] else np.zeros(dim)
             out.write(mean.astype("<f4").tobytes())
-        for start in range(0, vectors.shape[0], _NPY_BLOCK_ROWS):
-            out.write(np.ascontiguousarray(vectors[start : start + _NPY_BLOCK_ROWS], dtype="<f4").tobytes())
+        for start in range(0, vectors.shape[0], _BLOCK_ROWS):
+            out.write(np.ascontiguousarray(vectors[start : start + _BLOCK_ROWS], dtype="<f4").tobytes())
 
     vocab_path = path.with_name(path.stem + ".vocab.txt")
     atomic_write(path, write_matrix)
@@ -109,8 +114,8 @@ def write_projector(path: str | Path, words: list[str], vectors: np.ndarray) -> 
     row_format = "\t".join(["%.6g"] * vectors.shape[1]) + "\n"
 
     def write_vectors(out) -> None:
-        for start in range(0, vectors.shape[0], _NPY_BLOCK_ROWS):
-            block = np.asarray(vectors[start : start + _NPY_BLOCK_ROWS], dtype=np.float64)
+        for start in range(0, vectors.shape[0], _BLOCK_ROWS):
+            block = np.asarray(vectors[start : start + _BLOCK_ROWS], dtype=np.float64)
             out.write("".join(row_format % tuple(row) for row in block.tolist()).encode())
 
     atomic_write(vectors_path, write_vectors)

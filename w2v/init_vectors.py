@@ -27,7 +27,7 @@ def read_init_vectors(path: str | Path) -> Model:
 
 def shared_rows(words: list[str], source: Model) -> tuple[np.ndarray, np.ndarray]:
     """(our rows, the source's rows) of the words both have, matched verbatim, in our row order."""
-    index = {word: row for row, word in enumerate(source.words)}
+    index = source.vocab.index
     pairs = [(row, index[word]) for row, word in enumerate(words) if word in index]
     ours = np.fromiter((p[0] for p in pairs), np.int64, len(pairs))
     theirs = np.fromiter((p[1] for p in pairs), np.int64, len(pairs))

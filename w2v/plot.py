@@ -197,6 +197,35 @@ def loss_svg(epoch_loss: list[float], alphas: list[float], title: str, unit: str
     return _svg(title, caption, body)
 
 
+def loss_picture(model: Model, name: str):
+    """(SVG, draw_png for `write_picture`) of a trained model's per-epoch loss, with the learning
+    rate at each epoch's start (the training schedule's, train.linear_alphas)."""
+    from .train import linear_alphas
+
+    record, config = model.training, model.config
+    if record is None or config is None:
+        raise W2VError(f"{name} has no training record to draw (imported vectors)")
+    losses = record.epoch_loss
+    # Epoch e starts at global progress e / epochs: position e of an "epoch 0" one token long.
+    alphas = linear_alphas(config, np.arange(len(losses)), 0, 1).tolist()
+    svg = loss_svg(losses, alphas, f"{name}: training loss, {len(losses)} epochs", record.loss_unit or "")
+
+    def draw_png(stream) -> None:
+        import matplotlib.pyplot as plt
+
+        figure, axes = plt.subplots(figsize=(WIDTH / 100, HEIGHT / 100), dpi=100)
+        axes.plot(range(1, len(losses) + 1), losses, marker="o")
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(f"mean loss {record.loss_unit or ''}")
+        twin = axes.twinx()
+        twin.plot(range(1, len(alphas) + 1), alphas, linestyle="--", color="#999")
+        twin.set_ylabel("learning rate")
+        figure.savefig(stream, format="png")
+        plt.close(figure)
+
+    return svg, draw_png
+
+
 def write_picture(svg: str, out: str | Path, draw_png=None) -> Path:
     """Write `svg` to `out` (atomically); if `out` ends in .png, call draw_png(path) instead, which
     draws with matplotlib (W2VError if it is not installed)."""

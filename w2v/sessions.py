@@ -107,27 +107,38 @@ def target_ranks(vectors: np.ndarray, queries: np.ndarray, targets: np.ndarray, 
     return ranks
 
 
+def next_item_ranks(model: Model, path: str | Path, metric: str = "cosine") -> list[int | None]:
+    """For each line of `path` with 2 or more ids, in order: the rank of its last id among all the
+    model's ids given the id before it (`target_ranks`), or None where the line is not covered
+    (either id unknown, or both the same)."""
+    index = model.vocab.index
+    pairs = [(index.get(ids[-2]), index.get(ids[-1])) for ids in _sessions(path) if len(ids) >= 2]
+    covered = [i for i, (query, target) in enumerate(pairs) if None not in (query, target) and query != target]
+    ranks: list[int | None] = [None] * len(pairs)
+    if covered:
+        queries, targets = np.array([pairs[i] for i in covered], dtype=np.int64).T
+        for i, rank in zip(covered, target_ranks(model.input_vectors, queries, targets, metric).tolist(), strict=True):
+            ranks[i] = rank
+    return ranks
+
+
+def summarize_ranks(ranks: list[int | None], k: int = 10, metric: str = "cosine", source: str | Path = "the sessions"
+                    ) -> NextItemResult:  # fmt: skip
+    """HR@k, NDCG@k and MRR of the covered lines' ranks (`next_item_ranks`)."""
+    known = np.array([rank for rank in ranks if rank is not None], dtype=np.float64)
+    if not known.size:
+        raise W2VError(
+            f"no line of {source} has its last two ids both in the model (of {len(ranks):,} lines with two or more)"
+        )
+    hits = known <= k
+    ndcg = np.where(hits, 1.0 / np.log2(known + 1.0), 0.0)
+    return NextItemResult(hr=float(hits.mean()), ndcg=float(ndcg.mean()), mrr=float((1.0 / known).mean()), k=k,
+                          metric=metric, covered=int(known.size), total=len(ranks))  # fmt: skip
+
+
 def evaluate_next_item(model: Model, path: str | Path, k: int = 10, metric: str = "cosine") -> NextItemResult:
     """Next-item prediction on the session file `path` (see the module's docstring)."""
-    index = {word: row for row, word in enumerate(model.words)}
-    pairs, total = [], 0
-    for ids in _sessions(path):
-        if len(ids) < 2:
-            continue
-        total += 1
-        query, target = index.get(ids[-2]), index.get(ids[-1])
-        if query is not None and target is not None and query != target:
-            pairs.append((query, target))
-    if not pairs:
-        raise W2VError(
-            f"no line of {path} has its last two ids both in the model (of {total:,} lines with two or more)"
-        )
-    queries, targets = np.array(pairs, dtype=np.int64).T
-    ranks = target_ranks(model.input_vectors, queries, targets, metric)
-    hits = ranks <= k
-    ndcg = np.where(hits, 1.0 / np.log2(ranks + 1.0), 0.0)
-    return NextItemResult(hr=float(hits.mean()), ndcg=float(ndcg.mean()), mrr=float((1.0 / ranks).mean()), k=k,
-                          metric=metric, covered=len(pairs), total=total)  # fmt: skip
+    return summarize_ranks(next_item_ranks(model, path, metric), k, metric, path)
 
 
 def describe(result: NextItemResult, path: str | Path, n_items: int) -> str:

@@ -232,10 +232,8 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
     seconds = time.perf_counter() - training_started - saving
     record.train_seconds, record.checkpoint_seconds = round(seconds, 3), round(saving, 3)
     record.words_per_second = round(epochs * n_tokens / max(seconds, 1e-9))
-    losses = ", ".join(f"{x:.4f}" for x in record.epoch_loss)
-    if len(record.epoch_loss) > 8:  # all of them are in meta.json
-        first, last = record.epoch_loss[:3], record.epoch_loss[-3:]
-        losses = f"{', '.join(f'{x:.4f}' for x in first)}, ..., {', '.join(f'{x:.4f}' for x in last)}"
+    shown = [f"{x:.4f}" for x in record.epoch_loss]
+    losses = ", ".join(shown if len(shown) <= 8 else [*shown[:3], "...", *shown[-3:]])  # all are in meta.json
     log(f"trained {plural(epochs, 'epoch')} in {seconds:.1f} s ({record.words_per_second:,} words/s, "
         f"{plural(threads, 'thread')}); mean loss {record.loss_unit} by epoch: {losses}")  # fmt: skip
 

@@ -40,7 +40,7 @@ def export(out, model_dir, vectors, encoding, limit, format_, normalize, pad, un
     OUT.vectors.tsv and OUT.metadata.tsv for projector.tensorflow.org or TensorBoard. --limit N:
     the N most frequent words (a --vectors file's first N).
     """  # fmt: skip
-    from ..formats import write_npy, write_projector, write_word2vec
+    from ..formats import special_tokens, write_npy, write_projector, write_word2vec
     from ..query import unit_rows
 
     suffix = Path(out).suffix.lower()
@@ -61,11 +61,10 @@ def export(out, model_dir, vectors, encoding, limit, format_, normalize, pad, un
                        f"{metadata_path} (load both at projector.tensorflow.org)", err=True)  # fmt: skip
         elif format_ == "npy":
             vocab_path = write_npy(out, words, matrix, pad=pad, unk=unk)
-            specials = (
-                " (" + ", ".join(f"row {r}: {name}" for r, name in enumerate(["<pad>"] * pad + ["<unk>"] * unk)) + ")"
-            )
-            click.echo(f"wrote {len(words) + pad + unk:,} x {model.dim} float32 matrix to {out}"
-                       f"{specials if pad or unk else ''}, tokens to {vocab_path}", err=True)  # fmt: skip
+            specials = special_tokens(pad, unk)
+            rows = f" ({', '.join(f'row {r}: {token}' for r, token in enumerate(specials))})" if specials else ""
+            click.echo(f"wrote {len(specials) + len(words):,} x {model.dim} float32 matrix to {out}{rows}, tokens to "
+                       f"{vocab_path}", err=True)  # fmt: skip
         else:
             write_word2vec(out, words, matrix, binary=format_ == "binary")
             click.echo(f"wrote {len(words):,} vectors of {model.dim} dimensions to {out} (word2vec {format_})",

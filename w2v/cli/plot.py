@@ -38,7 +38,7 @@ def plot(words, model_dir, vectors, encoding, limit, neighbors, arrows, method, 
     with user_errors():
         model = open_vectors(model_dir, vectors, encoding, limit)
         if loss:
-            svg, draw_png = _loss_picture(model, name)
+            svg, draw_png = pictures.loss_picture(model, name)
             out = pictures.write_picture(svg, output or "w2v-loss.svg", draw_png)
         else:
             drawing = pictures.word_map(model, list(words), neighbors, pairs)
@@ -46,32 +46,3 @@ def plot(words, model_dir, vectors, encoding, limit, neighbors, arrows, method, 
             svg = pictures.map_svg(drawing, title)
             out = pictures.write_picture(svg, output or "w2v-map.svg", pictures.map_png(drawing, title))
     click.echo(str(out))
-
-
-def _loss_picture(model, name: str):
-    from ..errors import W2VError
-    from ..plot import loss_svg
-
-    record, config = model.training, model.config
-    if record is None or config is None:
-        raise W2VError(f"{name} has no training record to draw (imported vectors)")
-    epochs = config.epochs
-    alphas = [config.start_alpha - (config.start_alpha - config.end_alpha) * e / epochs
-              for e in range(len(record.epoch_loss))]  # fmt: skip
-    svg = loss_svg(record.epoch_loss, alphas, f"{name}: training loss, {len(record.epoch_loss)} epochs",
-                   record.loss_unit or "")  # fmt: skip
-
-    def draw_png(stream) -> None:
-        import matplotlib.pyplot as plt
-
-        figure, axes = plt.subplots(figsize=(9.6, 7.2), dpi=100)
-        axes.plot(range(1, len(record.epoch_loss) + 1), record.epoch_loss, marker="o")
-        axes.set_xlabel("epoch")
-        axes.set_ylabel(f"mean loss {record.loss_unit or ''}")
-        twin = axes.twinx()
-        twin.plot(range(1, len(alphas) + 1), alphas, linestyle="--", color="#999")
-        twin.set_ylabel("learning rate")
-        figure.savefig(stream, format="png")
-        plt.close(figure)
-
-    return svg, draw_png
