@@ -143,15 +143,16 @@ def count_tokens(corpus: Path) -> int:
         return scan(resolve_sources([str(corpus)]), "simple", True, directory).n_tokens
 
 
-def run_w2v(
-    corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = False, seed: int = 1, threads: int = THREADS
-) -> Run:
+def run_w2v(corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = False, seed: int = 1,
+            threads: int = THREADS, hs: bool = False) -> Run:  # fmt: skip
     """One w2v run; repeated runs take seeds 1, 2, 3... so that they are independent samples (with
-    the same seed, two runs differ only by thread races: WS-353 within 0.005, not a spread)."""
+    the same seed, two runs differ only by thread races: WS-353 within 0.005, not a spread).
+    hs: hierarchical softmax instead of negative sampling."""
     model_dir = work / "w2v-model"
     command = [str(BIN / "w2v"), "train", str(corpus), "--model-dir", str(model_dir), "--arch", arch,
                "--threads", str(threads), "--epochs", str(EPOCHS), "--seed", str(seed), "--quiet"]  # fmt: skip
     command += ["--exact"] if exact else []
+    command += ["--hs"] if hs else []
     wall, rss, _, _ = measure(command)
     model = load_model(model_dir)
     meta = model.meta
@@ -159,6 +160,7 @@ def run_w2v(
     train = meta["training"]["train_seconds"]
     setup = meta["training"]["setup_seconds"]
     tool = "w2v --exact" if exact else "w2v" if threads == THREADS else f"w2v {threads} thread"
+    tool += " --hs" if hs else ""
     return Run(tool, arch, corpus.name, form_of(corpus), train, wall, setup,
                tokens[str(corpus)] * EPOCHS / train, rss, **scores(model))  # fmt: skip
 
@@ -175,23 +177,27 @@ def run_gensim(corpus: Path, plain: Path, arch: str, work: Path, tokens: int, se
                tokens * EPOCHS / train, rss, **scores(read_word2vec(out)))  # fmt: skip
 
 
-def run_word2vec_c(corpus: Path, plain: Path, arch: str, work: Path, tokens: int, seed: int = 1) -> Run:
+def run_word2vec_c(
+    corpus: Path, plain: Path, arch: str, work: Path, tokens: int, seed: int = 1, hs: bool = False
+) -> Run:
     """word2vec.c on `plain`, the uncompressed copy of `corpus`, built with a seed (see
-    peers/word2vec_c_seeded.py): repeated runs take seeds 1, 2, 3..., as w2v's do."""
+    peers/word2vec_c_seeded.py): repeated runs take seeds 1, 2, 3..., as w2v's do.
+    hs: hierarchical softmax alone (-hs 1 -negative 0) instead of -hs 0 -negative 5."""
     out = work / "word2vec_c.bin"
     binary = work / "word2vec-seeded"
     if not binary.exists():
         build_seeded_word2vec_c(binary)
     command = [str(binary), "-train", str(plain), "-output", str(out),
                "-cbow", "1" if arch == "cbow" else "0",
-               "-size", "100", "-window", "5", "-negative", "5", "-hs", "0", "-sample", "1e-3", "-min-count", "5",
+               "-size", "100", "-window", "5", "-negative", "0" if hs else "5", "-hs", "1" if hs else "0",
+               "-sample", "1e-3", "-min-count", "5",
                "-iter", str(EPOCHS), "-threads", str(THREADS), "-alpha", str(ALPHA[arch]), "-binary", "1"]  # fmt: skip
     wall, rss, _, vocab_done = measure(
         command, marker=b"Words in train file", env={**os.environ, "W2V_C_SEED": str(seed)}
     )
     train = wall - (vocab_done or 0.0)
-    return Run("word2vec.c", arch, corpus.name, form_of(corpus), train, wall, vocab_done or 0.0,
-               tokens * EPOCHS / train, rss, **scores(read_word2vec(out)))  # fmt: skip
+    return Run("word2vec.c -hs 1" if hs else "word2vec.c", arch, corpus.name, form_of(corpus), train, wall,
+               vocab_done or 0.0, tokens * EPOCHS / train, rss, **scores(read_word2vec(out)))  # fmt: skip
 
 
 def summarize(runs: list[Run]) -> list[dict]:

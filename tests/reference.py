@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 MASK = (1 << 64) - 1
+MAX_EXP = 6.0  # word2vec.c: hierarchical softmax skips a node whose score is at or beyond +-MAX_EXP
 
 
 class SplitMix64:
@@ -62,15 +63,24 @@ def window(sentence, pos, window_size, rng, shrink=True):
     return [sentence[j] for j in range(max(0, pos - half), min(len(sentence), pos + half + 1)) if j != pos]
 
 
-def skipgram_exact(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=()):
+def skipgram_exact(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=(),
+                   nodes=None, paths=None):  # fmt: skip
     """word2vec.c skip-gram: per (centre, context) pair, fresh noise words, output rows
     updated as it goes, the context's input row once with the summed gradient. Input rows of
-    `frozen` words are never updated."""
+    `frozen` words are never updated. With `nodes` (syn1) and `paths` (huffman's), hierarchical
+    softmax first: node by node along the centre's path, a node scoring beyond +-6 skipped."""
     loss, pairs = 0.0, 0
     for pos, centre in enumerate(sentence):
         for context in window(sentence, pos, window_size, rng, shrink):
             grad = np.zeros(inp.shape[1])
-            targets = [(centre, 1.0)]
+            for node, code in zip(*paths[centre], strict=True) if nodes is not None else ():
+                score = float(inp[context] @ nodes[node])
+                loss += nll(score, 1.0 - code)
+                if abs(score) < MAX_EXP:
+                    g = (1.0 - code - sigmoid(score)) * alpha
+                    grad += g * nodes[node]
+                    nodes[node] += g * inp[context]
+            targets = [(centre, 1.0)] if negative else []
             for _ in range(negative):
                 targets.append((rng.noise(threshold, alias), 0.0))
             for target, label in targets:
@@ -87,48 +97,74 @@ def skipgram_exact(inp, out, sentence, window_size, negative, alpha, threshold, 
     return loss, pairs
 
 
-def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=()):
+def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=(),
+                    nodes=None, paths=None):  # fmt: skip
     """Skip-gram with the noise words drawn once per centre word and shared by its window;
-    all gradients from the same snapshot of both matrices."""
+    all gradients of a window from the same snapshot of both matrices. With `nodes` and
+    `paths`, hierarchical softmax first, the window against the centre's path from one snapshot
+    (a score beyond +-6 gives no gradient), then negative sampling if `negative`."""
     loss, pairs = 0.0, 0
     for pos, centre in enumerate(sentence):
         contexts = window(sentence, pos, window_size, rng, shrink)
         if not contexts:
             continue
-        targets = [centre] + [rng.noise(threshold, alias) for _ in range(negative)]
-        labels = np.array([1.0] + [0.0] * negative)
-        used = np.array([True] + [t != centre for t in targets[1:]])
-        scores = inp[contexts] @ out[targets].T  # [contexts, targets]
-        grads = (labels - 1.0 / (1.0 + np.exp(-scores))) * alpha * used
-        loss += sum(nll(scores[c, k], labels[k]) for c in range(len(contexts)) for k in range(len(targets)) if used[k])
-        input_grads = grads @ out[targets]
-        output_grads = grads.T @ inp[contexts]
-        np.add.at(out, targets, output_grads)
-        learns = [c not in frozen for c in contexts]
-        np.add.at(inp, np.array(contexts)[learns], input_grads[learns])
+        if nodes is not None:
+            points, codes = paths[centre]
+            loss += _block(inp, nodes, contexts, points, 1.0 - np.array(codes, float), np.ones(len(points), bool),
+                           alpha, frozen, MAX_EXP)  # fmt: skip
+        if negative:
+            targets = [centre] + [rng.noise(threshold, alias) for _ in range(negative)]
+            labels = np.array([1.0] + [0.0] * negative)
+            used = np.array([True] + [t != centre for t in targets[1:]])
+            loss += _block(inp, out, contexts, targets, labels, used, alpha, frozen, math.inf)
         pairs += len(contexts)
     return loss, pairs
 
 
-def cbow(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=()):
+def _block(inp, table, contexts, targets, labels, used, alpha, frozen, max_score):
+    """Every context against every used target from one snapshot; a score at or beyond
+    +-max_score gives no gradient (its loss still counts). Returns the loss."""
+    scores = inp[contexts] @ table[targets].T  # [contexts, targets]
+    grads = (labels - 1.0 / (1.0 + np.exp(-scores))) * alpha * used * (np.abs(scores) < max_score)
+    loss = sum(nll(scores[c, k], labels[k]) for c in range(len(contexts)) for k in range(len(targets)) if used[k])
+    input_grads = grads @ table[targets]
+    np.add.at(table, targets, grads.T @ inp[contexts])
+    learns = [c not in frozen for c in contexts]
+    np.add.at(inp, np.array(contexts)[learns], input_grads[learns])
+    return loss
+
+
+def cbow(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=(),
+         nodes=None, paths=None):  # fmt: skip
     """word2vec.c CBOW (mean): the mean context vector predicts the centre; the summed
     gradient, undivided, is added to every context word. The centre and its noise words are
     scored against one snapshot of the output rows (as the kernel does; word2vec.c's sequential
-    loop differs only when a noise word repeats)."""
+    loop differs only when a noise word repeats). With `nodes` and `paths`, hierarchical
+    softmax first (node by node; a score beyond +-6 skipped), then negative sampling if
+    `negative`."""
     loss, predictions = 0.0, 0
     for pos, centre in enumerate(sentence):
         contexts = window(sentence, pos, window_size, rng, shrink)
         if not contexts:
             continue
         mean = inp[contexts].mean(axis=0)
-        targets = [centre] + [rng.noise(threshold, alias) for _ in range(negative)]
-        labels = np.array([1.0] + [0.0] * negative)
-        used = np.array([True] + [t != centre for t in targets[1:]])
-        scores = out[targets] @ mean
-        grads = (labels - 1.0 / (1.0 + np.exp(-scores))) * alpha * used
-        loss += sum(nll(scores[k], labels[k]) for k in range(len(targets)) if used[k])
-        grad = grads @ out[targets]
-        np.add.at(out, targets, np.outer(grads, mean))
+        grad = np.zeros(inp.shape[1])
+        for node, code in zip(*paths[centre], strict=True) if nodes is not None else ():
+            score = float(nodes[node] @ mean)
+            loss += nll(score, 1.0 - code)
+            if abs(score) < MAX_EXP:
+                g = (1.0 - code - sigmoid(score)) * alpha
+                grad += g * nodes[node]
+                nodes[node] += g * mean
+        if negative:
+            targets = [centre] + [rng.noise(threshold, alias) for _ in range(negative)]
+            labels = np.array([1.0] + [0.0] * negative)
+            used = np.array([True] + [t != centre for t in targets[1:]])
+            scores = out[targets] @ mean
+            grads = (labels - 1.0 / (1.0 + np.exp(-scores))) * alpha * used
+            loss += sum(nll(scores[k], labels[k]) for k in range(len(targets)) if used[k])
+            grad += grads @ out[targets]
+            np.add.at(out, targets, np.outer(grads, mean))
         for context in contexts:
             if context not in frozen:
                 inp[context] += grad
@@ -144,3 +180,32 @@ def subsample(tokens, keep, rng):
             continue
         kept.append(token)
     return kept
+
+
+def huffman(counts):
+    """word2vec.c's Huffman tree, built with a heap instead of its two sorted queues: the two
+    lightest nodes are joined, ties going to inner nodes before leaves, leaves from the highest
+    id (the rarest) and inner nodes in the order made; the first of a pair has code 0. Inner
+    node a (in the order made) is number n - 2 - a (the root is 0). Returns [(points, codes)]
+    per word, root first."""
+    import heapq
+
+    n = len(counts)
+    heap = [(int(count), 1, n - 1 - word, word) for word, count in enumerate(counts)]
+    heapq.heapify(heap)
+    parent, code = {}, {}
+    for a in range(n - 1):
+        first, second = heapq.heappop(heap), heapq.heappop(heap)
+        node = n + a
+        parent[first[3]], code[first[3]] = node, 0
+        parent[second[3]], code[second[3]] = node, 1
+        heapq.heappush(heap, (first[0] + second[0], 0, a, node))
+    paths = []
+    for word in range(n):
+        points, codes, node = [], [], word
+        while node in parent:
+            points.insert(0, 2 * n - 2 - parent[node])
+            codes.insert(0, code[node])
+            node = parent[node]
+        paths.append((points, codes))
+    return paths

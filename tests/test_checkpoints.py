@@ -38,6 +38,20 @@ def test_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does(family_fil
     np.testing.assert_array_equal(saved.input_vectors, whole.input_vectors)
 
 
+@pytest.mark.parametrize("arch,negative", [("skipgram", None), ("cbow", None), ("skipgram", 2)])
+def test_a_resumed_hierarchical_softmax_run_ends_where_an_uninterrupted_one_does(family_file, tmp_path, monkeypatch,
+                                                                                arch, negative):  # fmt: skip
+    config = w2v.TrainConfig(**SMALL, arch=arch, hs=True, negative=negative)
+    stop_after_first_checkpoint(monkeypatch, family_file, config, tmp_path / "m")
+    whole = w2v.train(str(family_file), config, quiet=True)
+    resumed = w2v.train(str(family_file), quiet=True, model_dir=tmp_path / "m", resume=True)
+    np.testing.assert_array_equal(resumed.input_vectors, whole.input_vectors)
+    np.testing.assert_array_equal(resumed.hs_vectors, whole.hs_vectors)
+    if negative:
+        np.testing.assert_array_equal(resumed.output_vectors, whole.output_vectors)
+    assert resumed.training.epoch_loss == whole.training.epoch_loss
+
+
 def test_resume_takes_the_checkpoints_options_and_only_threads_may_change(family_file, stopped_after_one_epoch):
     with pytest.raises(W2VError, match=r"^--dim 50 differs from the checkpoint's 16; --resume continues"):
         w2v.train(str(family_file), {"dim": 50}, quiet=True, model_dir=stopped_after_one_epoch, resume=True)

@@ -42,6 +42,25 @@ def test_model_dir_defaults_to_env_var(family_file, tmp_path):
     assert result.exit_code == 0 and result.stdout.startswith("animal1\n")
 
 
+@pytest.mark.parametrize("options,files", [(["--hs"], ["hs.npy", "input.npy"]),
+                                           (["--hs", "--negative", "3"], ["hs.npy", "input.npy", "output.npy"])])
+def test_train_hs_alone_or_with_negative_sampling(family_file, tmp_path, options, files):
+    result = run("train", family_file, "--model-dir", tmp_path / "m", "--min-count", "1", "--dim", "8", "--epochs", "1",
+                 *options)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in (tmp_path / "m").glob("*.npy")) == files
+    config = json.loads((tmp_path / "m" / "meta.json").read_text())["config"]
+    assert (config["hs"], config["negative"]) == (True, 0 if len(options) == 1 else 3)
+    assert run("neighbors", "animal1", "--model-dir", tmp_path / "m").exit_code == 0
+
+
+def test_negative_0_needs_hs(family_file, tmp_path):
+    result = run("train", family_file, "--model-dir", tmp_path / "m", "--negative", "0")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: negative must be at least 1 (or 0 with hs: hierarchical softmax alone), got 0\n"
+    assert not (tmp_path / "m").exists()
+
+
 def test_neighbors_table_has_both_metrics(trained_model_dir):
     result = run("neighbors", "animal0", "metal3", "-k", "3", "--model-dir", trained_model_dir)
     assert result.exit_code == 0
@@ -151,7 +170,7 @@ def test_unwritable_model_dir_keeps_nothing_half_written(family_file, tmp_path):
     [
         ("--dim", "0"),
         ("--window", "-1"),
-        ("--negative", "0"),
+        ("--negative", "-1"),
         ("--epochs", "0"),
         ("--sample", "-1"),
         ("--arch", "glove"),

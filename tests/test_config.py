@@ -6,8 +6,8 @@ import w2v
 
 
 @pytest.mark.parametrize("field,value,message", [
-    ("negative", 0, "negative must be at least 1, got 0"),
-    ("negative", -3, "negative must be at least 1, got -3"),
+    ("negative", 0, "negative must be at least 1 (or 0 with hs: hierarchical softmax alone), got 0"),
+    ("negative", -3, "negative must be at least 1 (or 0 with hs: hierarchical softmax alone), got -3"),
     ("dim", 0, "dim must be at least 1, got 0"),
     ("window", -1, "window must be >= 0 (0: every other token of the line), got -1"),
     ("ns_exponent", 1.5, "ns_exponent must be in [-1, 1], got 1.5"),
@@ -39,3 +39,13 @@ def test_options_by_name_must_be_options():
     assert w2v.TrainConfig.from_options({"dim": 8}) == w2v.TrainConfig(dim=8)
     with pytest.raises(w2v.ConfigError, match="^dimm is not a training option"):
         w2v.TrainConfig.from_options({"dimm": 8})
+
+
+def test_hs_alone_implies_no_negative_sampling_unless_negative_is_given():
+    assert w2v.TrainConfig().negative == 5 and not w2v.TrainConfig().hs
+    assert w2v.TrainConfig(hs=True).negative == 0
+    assert w2v.TrainConfig(hs=True, negative=3).negative == 3
+    saved = w2v.TrainConfig(hs=True).to_dict()
+    assert saved["negative"] == 0 and w2v.TrainConfig.from_dict(saved) == w2v.TrainConfig(hs=True)
+    with pytest.raises(w2v.ConfigError, match="negative must be at least 1"):
+        w2v.TrainConfig(hs=True, negative=-1)

@@ -10,7 +10,7 @@ import pytest
 
 from tests import reference
 from w2v import kernels
-from w2v.kernel_types import Sampling, Segments, Settings, Weights, shared_weights
+from w2v.kernel_types import Sampling, Segments, Settings, Tree, Weights, shared_weights
 from w2v.sampling import keep_probabilities, noise_distribution
 
 N_WORDS, DIM = 12, 8
@@ -49,7 +49,7 @@ SENTENCE_KERNELS = {
 def run_kernel(method, inp, out, window, negative, alpha, seed, sentence=SENTENCE, counts=COUNTS, shrink=True,
                frozen=()):  # fmt: skip
     settings = Settings(window=window, negative=negative, shrink=shrink)
-    scratch = kernels.new_scratch(settings, inp.shape[1], len(sentence))
+    scratch = kernels.new_scratch(settings, inp.shape[1], len(sentence), 0)
     scratch.sentence[:] = sentence
     frozen_rows = np.zeros(inp.shape[0], np.uint8)
     frozen_rows[list(frozen)] = 1
@@ -124,7 +124,7 @@ def test_a_window_wider_than_the_sentence_makes_every_pair(method, weights):
     assert count == ref_count == (n if method == "cbow" else n * (n - 1))
     assert loss == pytest.approx(ref_loss, rel=1e-4)
     np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-6)
-    assert kernels.new_scratch(Settings(10_000, 2, False), DIM, n).contexts.size == 2 * n + 2
+    assert kernels.new_scratch(Settings(10_000, 2, False), DIM, n, 0).contexts.size == 2 * n + 2
 
 
 @pytest.mark.parametrize("method", ["shared", "shared_wide", "cbow"])
@@ -183,7 +183,7 @@ def test_wide_kernel_uses_512_bit_vectors():
     kernel = numba.njit(fastmath=True, error_model="numpy")(kernels.skipgram_sentence_wide.py_func)
     inp = np.zeros((N_WORDS, 100), np.float32)
     settings = Settings(window=2, negative=3)
-    scratch = kernels.new_scratch(settings, 100, len(SENTENCE))
+    scratch = kernels.new_scratch(settings, 100, len(SENTENCE), 0)
     scratch.sentence[:] = SENTENCE
     kernel(shared_weights(inp, inp.copy()), sampling(COUNTS), settings, scratch, len(SENTENCE), np.float32(0.1),
            np.uint64(1))  # fmt: skip
@@ -331,7 +331,8 @@ def test_private_rows_are_trained_as_the_shared_rows_would_be(method, weights):
     shared = kernels.train_segments(METHOD_IDS[method], shared_weights(shared_inp, shared_out), sampling(COUNTS),
                                     settings, segments)  # fmt: skip
     table = np.concatenate([out, out[:n_private]])
-    thread = Weights(inp, table, np.array([n_private, N_WORDS]), np.zeros(N_WORDS, np.uint8))
+    thread = Weights(inp, table, np.array([n_private, N_WORDS]), np.zeros(N_WORDS, np.uint8),
+                     np.zeros((0, DIM), np.float32), np.zeros(2, np.int64))  # fmt: skip
     private = kernels.train_segments(METHOD_IDS[method], thread,
                                      sampling(COUNTS), settings, segments)  # fmt: skip
     assert private == shared
@@ -340,3 +341,107 @@ def test_private_rows_are_trained_as_the_shared_rows_would_be(method, weights):
     np.testing.assert_array_equal(table[:n_private], out[:n_private])  # the shared rows were not
     np.testing.assert_array_equal(table[n_private:N_WORDS], shared_out[n_private:])
     assert np.abs(shared_out[:n_private] - out[:n_private]).max() > 1e-3  # frequent words were trained
+
+
+# ---- Hierarchical softmax -------------------------------------------------------------------
+
+HS_KERNELS = {
+    "exact": kernels.skipgram_exact_sentence,
+    "shared": kernels.skipgram_hs_sentence,
+    "shared_wide": kernels.skipgram_hs_sentence_wide,
+    "cbow": kernels.cbow_hs_sentence,
+}
+
+
+def tree_of(paths):
+    """A kernel Tree from the reference's [(points, codes)] (not from w2v.huffman)."""
+    lengths = [len(points) for points, _ in paths]
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    points = np.array([p for points, _ in paths for p in points], np.int32)
+    codes = np.array([c for _, codes in paths for c in codes], np.uint8)
+    return Tree(starts, points, codes, max(lengths))
+
+
+def run_hs_kernel(method, inp, out, nodes, paths, window, negative, alpha, seed, sentence=SENTENCE, counts=COUNTS,
+                  frozen=()):  # fmt: skip
+    tree = tree_of(paths)
+    settings = Settings(window=window, negative=negative, hs=True)
+    scratch = kernels.new_scratch(settings, inp.shape[1], len(sentence), tree.longest)
+    scratch.sentence[:] = sentence
+    frozen_rows = np.zeros(inp.shape[0], np.uint8)
+    frozen_rows[list(frozen)] = 1
+    return HS_KERNELS[method](shared_weights(inp, out, frozen_rows, nodes), sampling(counts)._replace(tree=tree),
+                              settings, scratch, len(sentence), np.float32(alpha), np.uint64(seed))  # fmt: skip
+
+
+@pytest.mark.parametrize("method", ["exact", "shared", "shared_wide", "cbow"])
+@pytest.mark.parametrize("negative,node_scale,frozen", [(0, 0.3, ()), (0, 3.0, ()), (3, 0.3, (0, 4)), (2, 3.0, ())])
+def test_hierarchical_softmax_matches_reference(method, negative, node_scale, frozen, weights):
+    # node_scale 3.0 makes scores beyond +-6 (those nodes are skipped, as word2vec.c does) common.
+    inp, out = weights
+    out = out if negative else np.zeros((0, DIM), np.float32)  # hierarchical softmax alone has no output table
+    paths = reference.huffman(COUNTS)
+    nodes = np.random.default_rng(5).normal(0, node_scale, (N_WORDS - 1, DIM)).astype(np.float32)
+    start_nodes = nodes.copy()
+    ref_inp, ref_out, ref_nodes = inp.astype(np.float64), out.astype(np.float64), nodes.astype(np.float64)
+    threshold, alias = tables(COUNTS)
+    ref_loss, ref_count = REFERENCES[method](ref_inp, ref_out, SENTENCE.tolist(), 3, negative, 0.05, threshold, alias,
+                                             reference.SplitMix64(7), frozen=frozen, nodes=ref_nodes,
+                                             paths=paths)  # fmt: skip
+    loss, count, _ = run_hs_kernel(method, inp, out, nodes, paths, 3, negative, 0.05, 7, frozen=frozen)
+    assert count == ref_count
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(nodes, ref_nodes, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-4, atol=1e-5)
+    assert np.abs(nodes - start_nodes).max() > 1e-3  # the comparison is not vacuous
+    if node_scale > 1:  # some nodes were left alone for scoring beyond +-6: the rule was exercised
+        scores = np.abs(weights[0] @ start_nodes.T)
+        assert (scores >= 6).any() and (scores < 6).any()
+
+
+def test_hierarchical_softmax_with_100_dimensions_and_a_deep_tree():
+    # Vector loops and remainders, and paths of up to 9 nodes (40 words, skewed counts).
+    rng = np.random.default_rng(8)
+    n_words = 40
+    counts = np.sort(rng.zipf(1.3, n_words))[::-1].astype(np.int64)
+    paths = reference.huffman(counts)
+    sentence = rng.integers(0, n_words, 60).astype(np.int32)
+    for method in ("exact", "shared", "shared_wide", "cbow"):
+        inp = rng.normal(0, 0.3, (n_words, 100)).astype(np.float32)
+        nodes = rng.normal(0, 0.3, (n_words - 1, 100)).astype(np.float32)
+        ref_inp, ref_nodes = inp.astype(np.float64), nodes.astype(np.float64)
+        threshold, alias = tables(counts)
+        empty = np.zeros((0, 100), np.float32)
+        ref_loss, _ = REFERENCES[method](ref_inp, empty.astype(np.float64), sentence.tolist(), 5, 0, 0.02, threshold,
+                                         alias, reference.SplitMix64(2), nodes=ref_nodes, paths=paths)  # fmt: skip
+        loss, _, _ = run_hs_kernel(method, inp, empty, nodes, paths, 5, 0, 0.02, 2, sentence, counts)
+        assert loss == pytest.approx(ref_loss, rel=1e-4), method
+        np.testing.assert_allclose(inp, ref_inp, rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(nodes, ref_nodes, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("method", [kernels.SKIPGRAM_HS, kernels.CBOW_HS, kernels.SKIPGRAM_EXACT])
+def test_private_node_rows_are_trained_as_the_shared_rows_would_be(method, weights):
+    # The nodes nearest the root (rows 0..3) in a thread's own copy, after the 11 shared rows.
+    inp, _ = weights
+    n_private = 4
+    tree = tree_of(reference.huffman(COUNTS))
+    nodes = np.random.default_rng(3).normal(0, 0.3, (N_WORDS - 1, DIM)).astype(np.float32)
+    segments = Segments(np.tile(SENTENCE, 3), np.array([0, 13, 26], np.int64), np.array([13, 26, 39], np.int64),
+                        np.full(3, 0.05, np.float32), first=0, seed=np.uint64(4))  # fmt: skip
+    settings = Settings(window=3, negative=0, hs=True)
+    no_output = np.zeros((0, DIM), np.float32)
+    shared_inp, shared_nodes = inp.copy(), nodes.copy()
+    shared = kernels.train_segments(method, shared_weights(shared_inp, no_output, None, shared_nodes),
+                                    sampling(COUNTS)._replace(tree=tree), settings, segments)  # fmt: skip
+    table = np.concatenate([nodes, nodes[:n_private]])
+    thread = Weights(inp, no_output, np.zeros(2, np.int64), np.zeros(N_WORDS, np.uint8), table,
+                     np.array([n_private, N_WORDS - 1]))  # fmt: skip
+    private = kernels.train_segments(method, thread, sampling(COUNTS)._replace(tree=tree), settings, segments)
+    assert private == shared
+    np.testing.assert_array_equal(inp, shared_inp)
+    np.testing.assert_array_equal(table[N_WORDS - 1 :], shared_nodes[:n_private])  # the copy was trained
+    np.testing.assert_array_equal(table[:n_private], nodes[:n_private])  # the shared rows were not
+    np.testing.assert_array_equal(table[n_private : N_WORDS - 1], shared_nodes[n_private:])
+    assert np.abs(shared_nodes[:n_private] - nodes[:n_private]).max() > 1e-3

@@ -13,6 +13,7 @@ from llvmlite import binding as llvm
 
 import w2v
 from tests.conftest import family_corpus
+from w2v.huffman import huffman_tree
 from w2v.query import nearest
 from w2v.train import _epoch_chunks, linear_alphas
 
@@ -31,6 +32,48 @@ def test_planted_families_are_each_others_neighbours(family_file, arch, exact):
     assert losses[-1] < 0.6 * 6 * np.log(2)  # far below an untrained model's (1 + negative) log 2 per term
     if not exact:  # word2vec.c's per-pair update levels off within the first epoch here (2.00-2.02 from then on)
         assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize(
+    "arch,exact,negative",
+    [
+        ("skipgram", False, None),
+        ("skipgram", True, None),
+        ("cbow", False, None),
+        ("skipgram", False, 2),
+        ("cbow", False, 2),
+    ],
+)
+def test_hierarchical_softmax_learns_the_families(family_file, tmp_path, arch, exact, negative):
+    config = w2v.TrainConfig(arch=arch, exact=exact, hs=True, negative=negative, **SMALL)
+    model = w2v.train(str(family_file), config, quiet=True, model_dir=tmp_path / "m")
+    for word in model.words:
+        top = [n.word for n in nearest(model, word, k=5)]
+        assert all(n.startswith(word.rstrip("0123456789")) for n in top), (word, top)
+    # Untrained, every node (and noise word) is at p = 1/2: log 2 for each, along an average path.
+    noise_terms = 0 if negative is None else 1 + negative
+    untrained = np.log(2) * (np.diff(huffman_tree(model.vocab.counts).starts).mean() + noise_terms)
+    assert model.training.epoch_loss[-1] < 0.8 * untrained
+    saved = sorted(path.name for path in (tmp_path / "m").glob("*.npy"))
+    assert saved == (["hs.npy", "input.npy"] if negative is None else ["hs.npy", "input.npy", "output.npy"])
+    assert w2v.load(tmp_path / "m").hs_vectors.shape == (len(model) - 1, 16)
+
+
+@pytest.mark.parametrize("arch", ["skipgram", "cbow"])
+def test_hierarchical_softmax_reproduces_bit_for_bit_on_one_thread(family_file, arch):
+    config = w2v.TrainConfig(arch=arch, hs=True, threads=1, **SMALL)
+    first, second = (w2v.train(str(family_file), config, quiet=True) for _ in range(2))
+    np.testing.assert_array_equal(first.input_vectors, second.input_vectors)
+    np.testing.assert_array_equal(first.hs_vectors, second.hs_vectors)
+    assert first.training.epoch_loss == second.training.epoch_loss
+
+
+def test_hierarchical_softmax_needs_two_words(tmp_path):
+    corpus = tmp_path / "one.txt"
+    corpus.write_text("same same same\n" * 5)
+    with pytest.raises(w2v.W2VError, match="hierarchical softmax needs a vocabulary of at least 2 words; this corpus "
+                                            "has 1 word with count >= 5"):  # fmt: skip
+        w2v.train(str(corpus), w2v.TrainConfig(hs=True), quiet=True)
 
 
 def test_one_thread_and_a_seed_reproduce_bit_for_bit(family_file, tmp_path):
@@ -260,8 +303,9 @@ def test_train_uses_the_ns_exponent_and_shrink_setting(family_file, monkeypatch)
     config = w2v.TrainConfig(ns_exponent=-0.5, shrink_window=False, dim=8, min_count=1, epochs=1, threads=1)
     model = w2v.train(str(family_file), config, quiet=True)
     assert seen["power"] == -0.5
-    assert train_module.kernel_settings(config) == (5, 5, False)
-    assert train_module.kernel_settings(w2v.TrainConfig(window=0)) == (10_000, 5, False)
+    assert train_module.kernel_settings(config) == (5, 5, False, False)
+    assert train_module.kernel_settings(w2v.TrainConfig(window=0)) == (10_000, 5, False, False)
+    assert train_module.kernel_settings(w2v.TrainConfig(hs=True)) == (5, 0, True, True)
     assert model.config.ns_exponent == -0.5 and not model.config.shrink_window
 
 

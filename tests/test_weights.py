@@ -60,3 +60,26 @@ def test_the_private_word_count_is_read_when_weights_are_made(monkeypatch):
     assert TrainingWeights.initial(10, 4, seed=1, threads=2).n_private == 0
     monkeypatch.setattr(weights, "PRIVATE_WORDS", 3)
     assert TrainingWeights.initial(10, 4, seed=1, threads=2).n_private == 3
+
+
+def test_node_vectors_get_private_rows_and_merges_too():
+    weights = TrainingWeights.initial(6, 2, seed=1, threads=2, private_words=3, negative=False, hs=True)
+    assert weights.output_vectors is None and weights.node_vectors.shape == (5, 2)
+    weights.start_private_copies()
+    thread = weights.for_thread(1)
+    assert thread.output_vectors.shape == (0, 2) and thread.node_private.tolist() == [3, 5]
+    assert thread.node_vectors.shape == (5 + 3, 2) and np.shares_memory(thread.node_vectors, weights.node_vectors)
+    thread.node_vectors[5:8] += 1.0  # thread 1's copy of nodes 0..2
+    weights.node_vectors[:] += 10.0  # the other thread, meanwhile
+    weights.merge_private(1)
+    np.testing.assert_array_equal(weights.node_vectors, [[11, 11]] * 3 + [[10, 10]] * 2)
+    assert weights.for_thread(0).node_private.tolist() == [0, 0]
+
+
+def test_resumed_node_vectors_are_copied_only_for_private_rows():
+    inp, nodes = np.ones((10, 4), np.float32), np.full((9, 4), 2.0, np.float32)
+    one = TrainingWeights.resumed(inp, None, threads=1, node_vectors=nodes)
+    assert one.node_vectors.base is nodes and one.output_vectors is None
+    two = TrainingWeights.resumed(inp, None, threads=2, node_vectors=nodes)
+    assert not np.shares_memory(two.node_vectors, nodes)
+    np.testing.assert_array_equal(two.node_vectors, nodes)

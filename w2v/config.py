@@ -17,6 +17,8 @@ TOKENIZERS = ("simple", "whitespace")
 DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
 MIN_ALPHA_RATIO = 1e-4
 
+DEFAULT_NEGATIVE = 5  # noise words per prediction, unless hs is on alone
+
 # Counting words keeps a table of every distinct word; past this many bytes (about 50M distinct
 # words) the rarest are forgotten, as word2vec.c does past 21M words.
 DEFAULT_VOCAB_MEMORY = 2 << 30
@@ -35,7 +37,8 @@ class TrainConfig:
     arch: str = "skipgram"
     dim: int = 100
     window: int = 5
-    negative: int = 5
+    negative: int | None = None  # noise words per prediction; None: 5, or 0 with hs (then set to that)
+    hs: bool = False  # hierarchical softmax (word2vec.c's -hs 1), alone or with negative sampling
     sample: float = 1e-3
     min_count: int = 5
     max_vocab: int | None = None
@@ -54,13 +57,18 @@ class TrainConfig:
     freeze_init: bool = False  # the input vectors taken from init_vectors are never updated
 
     def __post_init__(self) -> None:
+        if self.negative is None:
+            object.__setattr__(self, "negative", 0 if self.hs else DEFAULT_NEGATIVE)
         if self.arch not in ARCHITECTURES:
             raise ConfigError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if self.tokenizer not in TOKENIZERS:
             raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
-        for name in ("dim", "negative", "min_count", "epochs"):
+        for name in ("dim", "min_count", "epochs"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.negative < 0 or (self.negative == 0 and not self.hs):
+            raise ConfigError(f"negative must be at least 1 (or 0 with hs: hierarchical softmax alone), "
+                              f"got {self.negative}")  # fmt: skip
         if self.window < 0:
             raise ConfigError(f"window must be >= 0 (0: every other token of the line), got {self.window}")
         if not -1.0 <= self.ns_exponent <= 1.0:

@@ -2,9 +2,11 @@
 compiles, so that kernels and callers read by name; plain Python, so that the training loop can
 build them without importing numba.
 
-  Weights   the rows one thread trains (input vectors, output vectors, its private rows)
-  Sampling  the random-choice tables from the counts (subsampling, noise words)
-  Settings  window and negative
+  Weights   the rows one thread trains (input vectors, output vectors, its private rows, and
+            hierarchical softmax's node vectors)
+  Sampling  the tables made from the counts: subsampling, noise words, the Huffman tree
+  Tree      hierarchical softmax's Huffman tree: each word's path of nodes and branches
+  Settings  window, negative, hierarchical softmax or not
   Segments  a run of segments (pieces of lines) to train, with their learning rates and seed
   Scratch   one thread's work buffers (made inside the kernel)
 """
@@ -19,7 +21,11 @@ import numpy as np
 SKIPGRAM = "skipgram"  # noise words drawn once per centre word, shared by its window
 SKIPGRAM_EXACT = "skipgram_exact"  # word2vec.c's per-pair update, fresh noise words per pair
 CBOW = "cbow"  # the mean of the context input vectors predicts the centre (word2vec.c)
-METHODS = (SKIPGRAM, SKIPGRAM_EXACT, CBOW)
+# Hierarchical softmax (Settings.hs), alone or with negative sampling (Settings.negative > 0);
+# --exact skip-gram does both in SKIPGRAM_EXACT.
+SKIPGRAM_HS = "skipgram_hs"  # every context word of a window is trained against the centre's path at once
+CBOW_HS = "cbow_hs"
+METHODS = (SKIPGRAM, SKIPGRAM_EXACT, CBOW, SKIPGRAM_HS, CBOW_HS)
 WIDE_FROM_DIM = 64  # skip-gram uses its 512-bit compilation from this many dimensions
 
 
@@ -32,31 +38,59 @@ class Weights(NamedTuple):
                     a word below n_private (the most frequent) at word + offset, its own copy; (0, 0)
                     for a thread without one (see `output_row`)
     frozen:         uint8[n_words]: 1 for a word whose input vector is never updated (--freeze-init)
+    node_vectors:   float32[n_rows, dim] (syn1): hierarchical softmax's inner nodes, as numbered by
+                    Tree.points (n_words - 1 shared rows), then the private copies; no rows
+                    without hierarchical softmax
+    node_private:   int64[2], as `private` for node_vectors (the nodes nearest the root come first)
     """
 
     input_vectors: np.ndarray
     output_vectors: np.ndarray
     private: np.ndarray
     frozen: np.ndarray
+    node_vectors: np.ndarray
+    node_private: np.ndarray
+
+
+class Tree(NamedTuple):
+    """Hierarchical softmax's Huffman tree over the vocabulary (huffman.py), as word2vec.c walks
+    it: word w's path from the root is points[starts[w]:starts[w + 1]] (inner nodes: rows of
+    Weights.node_vectors, the root first), and codes[i] says which branch leads on from
+    points[i] towards w (0 or 1; the node predicts 1 - code).
+
+    starts: int64[n_words + 1]; points: int32[total]; codes: uint8[total]
+    longest: the longest path (0 for no tree)
+    """
+
+    starts: np.ndarray
+    points: np.ndarray
+    codes: np.ndarray
+    longest: int
+
+
+NO_TREE = Tree(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8), 0)
 
 
 class Sampling(NamedTuple):
-    """Random-choice tables from the word counts (see sampling.py).
+    """The tables made from the word counts (see sampling.py and huffman.py).
 
     keep:            float32[n_words], probability of keeping each occurrence (subsampling)
     noise_threshold: float32[n_words], noise_alias: int32[n_words]: the noise distribution's
                      alias table (`build_alias_table`)
+    tree:            the Huffman tree, for hierarchical softmax (NO_TREE without it)
     """
 
     keep: np.ndarray
     noise_threshold: np.ndarray
     noise_alias: np.ndarray
+    tree: Tree = NO_TREE
 
 
 class Settings(NamedTuple):
     window: int  # largest context distance
-    negative: int  # noise words per prediction
+    negative: int  # noise words per prediction (0: no negative sampling)
     shrink: bool = True  # each centre draws its window in 1..window (word2vec.c); else always `window`
+    hs: bool = False  # hierarchical softmax over Sampling.tree (SKIPGRAM_EXACT reads it; the *_HS methods imply it)
 
 
 class Segments(NamedTuple):
@@ -88,8 +122,13 @@ class Scratch(NamedTuple):
     scores:   float32[2 window + 2, n_cols], a block of scores, then of gradients
     labels, valid: float32[scores.size]: per flat score, its label (1 in column 0) and whether
               it counts (1 in the first negative + 1 columns)
-    vectors:  float32[max(n_cols, 2), dim]: skip-gram's per-target output gradients; CBOW's
-              mean (0) and gradient (1); exact skip-gram's gradient (0)
+    vectors:  float32[max(n_cols, n_path_cols, 2), dim]: skip-gram's per-target output
+              gradients; CBOW's mean (0) and gradient (1); exact skip-gram's gradient (0)
+    paths, path_labels: uint32 and float32[2, n_path_cols], path_lengths: int64[2]: with
+              hierarchical softmax, the centre's path of nodes, the labels they predict and its
+              length, one centre ahead like plans (n_path_cols: the longest path + 1, rounded
+              up to even; 0 without hierarchical softmax)
+    node_scores: float32[2 window + 2, n_path_cols], scores then gradients against the path
     """
 
     sentence: np.ndarray
@@ -100,10 +139,18 @@ class Scratch(NamedTuple):
     labels: np.ndarray
     valid: np.ndarray
     vectors: np.ndarray
+    paths: np.ndarray
+    path_labels: np.ndarray
+    path_lengths: np.ndarray
+    node_scores: np.ndarray
 
 
-def shared_weights(input_vectors: np.ndarray, output_vectors: np.ndarray, frozen: np.ndarray | None = None) -> Weights:
-    """Weights for a thread that keeps no private rows (`frozen`: none unless given)."""
+def shared_weights(input_vectors: np.ndarray, output_vectors: np.ndarray, frozen: np.ndarray | None = None,
+                   node_vectors: np.ndarray | None = None) -> Weights:  # fmt: skip
+    """Weights for a thread that keeps no private rows (`frozen`: none unless given; no node
+    vectors unless given)."""
     if frozen is None:
         frozen = np.zeros(input_vectors.shape[0], np.uint8)
-    return Weights(input_vectors, output_vectors, np.zeros(2, np.int64), frozen)
+    if node_vectors is None:
+        node_vectors = np.zeros((0, input_vectors.shape[1]), np.float32)
+    return Weights(input_vectors, output_vectors, np.zeros(2, np.int64), frozen, node_vectors, np.zeros(2, np.int64))

@@ -22,13 +22,27 @@ from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-from .kernel_types import CBOW, SKIPGRAM, SKIPGRAM_EXACT, WIDE_FROM_DIM, Sampling, Scratch, Segments, Settings, Weights
+from .kernel_types import (
+    CBOW,
+    CBOW_HS,
+    SKIPGRAM,
+    SKIPGRAM_EXACT,
+    SKIPGRAM_HS,
+    WIDE_FROM_DIM,
+    Sampling,
+    Scratch,
+    Segments,
+    Settings,
+    Weights,
+)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _MAX_SCORE = 30.0  # beyond this the sigmoid is 0 or 1 in float32; keeps exp() finite
+_MAX_EXP = 6.0  # hierarchical softmax leaves a node alone when its score is this far out (word2vec.c's MAX_EXP)
+_CACHED_DEPTH = 4  # the first nodes of every path (root side) are used by every word: not prefetched
 _FLUSH_ABOVE = 1e280  # a product of loss factors (each at most 2) is logged before it overflows
 _LOG_EVERY = 1000  # entries of a block per log: 2 ** 1000 is below float64's maximum
 
@@ -327,12 +341,47 @@ def _plan(weights, sampling, sentence, plans, halves, length, pos, window, shrin
     return state
 
 
+@numba.njit(cache=True, inline="always")
+def _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, pos, window, shrink, negative, state):
+    """`_plan` for hierarchical softmax (with negative sampling too if `negative` > 0): the
+    window half-width (and noise words), then the centre's path of inner nodes into
+    paths[turn] (padded to an even length with the root, whose gradient will be 0), the labels
+    its nodes predict (1 - code) into path_labels[turn] and its length into path_lengths[turn];
+    the deeper nodes' rows are prefetched (the few near the root are used by every word and stay
+    in the caches). path_arrays = (tree starts, points, codes, node vectors, paths, path_labels,
+    path_lengths), unpacked once by the caller. Returns the state."""
+    starts, points, codes, node_vectors, paths, path_labels, path_lengths = path_arrays
+    turn = pos & 1
+    if negative > 0:
+        state = _plan(weights, sampling, sentence, plans, halves, length, pos, window, shrink, negative + 1, state)
+    else:
+        state, bits = next_random(state)
+        halves[turn] = _half_width(bits, window, shrink)
+        _prefetch_row(weights.input_vectors, sentence[min(pos + window, length - 1)])
+    word = sentence[pos]
+    start = starts[word]
+    n_nodes = starts[word + 1] - start
+    node_private = weights.node_private
+    for k in range(n_nodes):
+        node = output_row(points[start + k], node_private)
+        paths[turn, k] = node
+        path_labels[turn, k] = np.float32(1 - np.int32(codes[start + k]))
+        if k >= _CACHED_DEPTH:
+            _prefetch_row(node_vectors, node)
+    paths[turn, n_nodes] = paths[turn, 0]
+    path_labels[turn, n_nodes] = 0.0
+    path_lengths[turn] = n_nodes
+    return state
+
+
 @numba.njit(cache=True)
-def new_scratch(settings, dim, longest):
+def new_scratch(settings, dim, longest, longest_path):
     """One thread's Scratch for `settings` at `dim` dimensions, for segments of up to `longest` words
-    (a window wider than the longest segment needs no more rows than it)."""
+    (a window wider than the longest segment needs no more rows than it) and tree paths of up to
+    `longest_path` nodes."""
     n_rows = 2 * min(settings.window, longest) + 2
     n_cols = (settings.negative + 2) // 2 * 2
+    n_path_cols = (longest_path + 2) // 2 * 2 if settings.hs else 0
     labels = np.zeros(n_rows * n_cols, dtype=np.float32)
     valid = np.zeros(n_rows * n_cols, dtype=np.float32)
     for row in range(n_rows):
@@ -346,7 +395,11 @@ def new_scratch(settings, dim, longest):
         scores=np.zeros((n_rows, n_cols), dtype=np.float32),
         labels=labels,
         valid=valid,
-        vectors=np.empty((max(n_cols, 2), dim), dtype=np.float32),
+        vectors=np.empty((max(n_cols, n_path_cols, 2), dim), dtype=np.float32),
+        paths=np.zeros((2, n_path_cols), dtype=np.uint32),
+        path_labels=np.zeros((2, n_path_cols), dtype=np.float32),
+        path_lengths=np.zeros(2, dtype=np.int64),
+        node_scores=np.zeros((n_rows, n_path_cols), dtype=np.float32),
     )
 
 
@@ -372,6 +425,35 @@ def _add_4_rows(dst, d, src, r0, g0, r1, g1, r2, g2, r3, g3):
 
 
 @numba.njit(cache=True, inline="always")
+def _combine_4_into_2(dst, d0, d1, src, r0, r1, r2, r3, a0, a1, a2, a3, b0, b1, b2, b3, assign):
+    """dst[d0] (=, or += unless `assign`) a0 src[r0] + a1 src[r1] + a2 src[r2] + a3 src[r3], and
+    dst[d1] the same with b0..b3: each source element loaded once for two destinations."""
+    for i in range(dst.shape[1]):
+        s0, s1, s2, s3 = src[r0, i], src[r1, i], src[r2, i], src[r3, i]
+        x = (a0 * s0 + a1 * s1) + (a2 * s2 + a3 * s3)
+        y = (b0 * s0 + b1 * s1) + (b2 * s2 + b3 * s3)
+        if assign:
+            dst[d0, i] = x
+            dst[d1, i] = y
+        else:
+            dst[d0, i] += x
+            dst[d1, i] += y
+
+
+@numba.njit(cache=True, inline="always")
+def _combine_2_into_2(dst, d0, d1, src, r0, r1, a0, a1, b0, b1, assign):
+    """`_combine_4_into_2` with two sources."""
+    for i in range(dst.shape[1]):
+        s0, s1 = src[r0, i], src[r1, i]
+        if assign:
+            dst[d0, i] = a0 * s0 + a1 * s1
+            dst[d1, i] = b0 * s0 + b1 * s1
+        else:
+            dst[d0, i] += a0 * s0 + a1 * s1
+            dst[d1, i] += b0 * s0 + b1 * s1
+
+
+@numba.njit(cache=True, inline="always")
 def _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_rows, n_cols, use):
     """In the first n_rows rows of the flat block `valid`, set the use of every noise column whose
     word equals the centre (plans[turn, 0]) to `use`: 0.0 to skip them, as word2vec.c does, 1.0
@@ -383,6 +465,180 @@ def _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_rows, n_cols, u
             for c in range(n_rows):
                 valid[c * n_cols + k] = use
     return found
+
+
+# ---- Blocks: every context word against every target at once -----------------------------
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _score_block(input_vectors, table, contexts, padded_contexts, targets, turn, n_cols, scores):
+    """scores[c, k] = input_vectors[contexts[c]] . table[targets[turn, k]] for c < padded_contexts,
+    k < n_cols (both even): two rows by two columns at a time, each load used twice."""
+    dim = input_vectors.shape[1]
+    for c in range(0, padded_contexts, 2):
+        r0, r1 = contexts[c], contexts[c + 1]
+        for k in range(0, n_cols, 2):
+            t0, t1 = targets[turn, k], targets[turn, k + 1]
+            s00 = np.float32(0.0)
+            s01 = np.float32(0.0)
+            s10 = np.float32(0.0)
+            s11 = np.float32(0.0)
+            for i in range(dim):
+                x0, x1 = input_vectors[r0, i], input_vectors[r1, i]
+                y0, y1 = table[t0, i], table[t1, i]
+                s00 += x0 * y0
+                s01 += x0 * y1
+                s10 += x1 * y0
+                s11 += x1 * y1
+            scores[c, k], scores[c, k + 1] = s00, s01
+            scores[c + 1, k], scores[c + 1, k + 1] = s10, s11
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _update_block(input_vectors, table, frozen, contexts, n_contexts, padded_contexts, targets, turn, n_targets,
+                  n_cols, scores, target_grads):  # fmt: skip
+    """Apply a block of gradients (scores[c, k], 0 in padding rows and columns): the targets'
+    gradients from the input rows before they change, then the input rows (unless frozen) from
+    the target rows before they change, then the target rows. Rows are combined two or four at a
+    time, so that each pass over a row does several multiply-adds per load and store."""
+    dim = input_vectors.shape[1]
+    for k in range(n_targets):
+        _set_to_2_rows(target_grads, k, input_vectors, contexts[0], scores[0, k], contexts[1], scores[1, k])
+        c = 2
+        while c + 4 <= padded_contexts:
+            _add_4_rows(target_grads, k, input_vectors,
+                        contexts[c], scores[c, k], contexts[c + 1], scores[c + 1, k],
+                        contexts[c + 2], scores[c + 2, k], contexts[c + 3], scores[c + 3, k])  # fmt: skip
+            c += 4
+        if c < padded_contexts:
+            _add_2_rows(target_grads, k, input_vectors,
+                        contexts[c], scores[c, k], contexts[c + 1], scores[c + 1, k])  # fmt: skip
+    for c in range(n_contexts):
+        row = contexts[c]
+        if frozen[row]:
+            continue
+        k = 0
+        while k + 4 <= n_cols:
+            _add_4_rows(input_vectors, row, table,
+                        targets[turn, k], scores[c, k], targets[turn, k + 1], scores[c, k + 1],
+                        targets[turn, k + 2], scores[c, k + 2], targets[turn, k + 3], scores[c, k + 3])  # fmt: skip
+            k += 4
+        if k < n_cols:
+            _add_2_rows(input_vectors, row, table,
+                        targets[turn, k], scores[c, k], targets[turn, k + 1], scores[c, k + 1])  # fmt: skip
+    for k in range(n_targets):
+        target = targets[turn, k]
+        for i in range(dim):
+            table[target, i] += target_grads[k, i]
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _update_block_in_pairs(input_vectors, table, frozen, contexts, padded_contexts, targets, turn, n_targets, n_cols,
+                           scores, target_grads):  # fmt: skip
+    """`_update_block` two destination rows at a time (two targets' gradients, then two context
+    rows), four (or two) source rows each: a loaded source element serves both destinations.
+    Padding rows and columns have gradient 0; a frozen context row gets 0 too."""
+    dim = input_vectors.shape[1]
+    s = scores
+    for k in range(0, n_cols, 2):
+        c = 0
+        while c + 4 <= padded_contexts:
+            _combine_4_into_2(target_grads, k, k + 1, input_vectors, contexts[c], contexts[c + 1], contexts[c + 2],
+                              contexts[c + 3], s[c, k], s[c + 1, k], s[c + 2, k], s[c + 3, k],
+                              s[c, k + 1], s[c + 1, k + 1], s[c + 2, k + 1], s[c + 3, k + 1], c == 0)  # fmt: skip
+            c += 4
+        if c < padded_contexts:
+            _combine_2_into_2(target_grads, k, k + 1, input_vectors, contexts[c], contexts[c + 1], s[c, k],
+                              s[c + 1, k], s[c, k + 1], s[c + 1, k + 1], c == 0)  # fmt: skip
+    for c in range(0, padded_contexts, 2):
+        d0, d1 = contexts[c], contexts[c + 1]
+        u0 = np.float32(0.0) if frozen[d0] else np.float32(1.0)
+        u1 = np.float32(0.0) if frozen[d1] else np.float32(1.0)
+        k = 0
+        while k + 4 <= n_cols:
+            _combine_4_into_2(input_vectors, d0, d1, table, targets[turn, k], targets[turn, k + 1],
+                              targets[turn, k + 2], targets[turn, k + 3],
+                              u0 * s[c, k], u0 * s[c, k + 1], u0 * s[c, k + 2], u0 * s[c, k + 3],
+                              u1 * s[c + 1, k], u1 * s[c + 1, k + 1], u1 * s[c + 1, k + 2], u1 * s[c + 1, k + 3],
+                              False)  # fmt: skip
+            k += 4
+        if k < n_cols:
+            _combine_2_into_2(input_vectors, d0, d1, table, targets[turn, k], targets[turn, k + 1], u0 * s[c, k],
+                              u0 * s[c, k + 1], u1 * s[c + 1, k], u1 * s[c + 1, k + 1], False)  # fmt: skip
+    for k in range(n_targets):
+        target = targets[turn, k]
+        for i in range(dim):
+            table[target, i] += target_grads[k, i]
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _negative_block(input_vectors, output_vectors, frozen, contexts, plans, scores, labels, valid, target_grads,
+                    n_contexts, padded_contexts, turn, n_targets, alpha):  # fmt: skip
+    """Negative sampling for one window: every context word (contexts, padded to an even number)
+    against the centre and its noise words (plans[turn]), scored and updated as one block (the
+    Scratch arrays of the same names). Returns the summed -log P."""
+    n_cols = scores.shape[1]
+    flat_scores = scores.reshape(-1)
+    rows_per_log = max(1, _LOG_EVERY // n_cols)  # see _logistic_block
+    _score_block(input_vectors, output_vectors, contexts, padded_contexts, plans, turn, n_cols, scores)
+    skipped = _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_contexts, n_cols, 0.0)
+    loss = 0.0
+    for first in range(0, n_contexts, rows_per_log):
+        last = min(n_contexts, first + rows_per_log)
+        loss += _logistic_block(flat_scores, valid, labels, first * n_cols, last * n_cols, alpha)
+    if skipped:
+        _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_contexts, n_cols, 1.0)
+    for k in range(n_cols):
+        scores[n_contexts, k] = 0.0  # the padding row, if any
+    _update_block(input_vectors, output_vectors, frozen, contexts, n_contexts, padded_contexts, plans, turn, n_targets,
+                  n_cols, scores, target_grads)  # fmt: skip
+    return loss
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _hierarchical_scores(scores, path_labels, turn, n_rows, n_nodes, n_cols, alpha):
+    """Hierarchical softmax's logistic step, in place over scores[:n_rows, :n_cols] (the first
+    n_nodes columns are the path's nodes, then at most one padding column, set to 0):
+    score -> alpha * (label - sigmoid(score)) with label = path_labels[turn, k] (1 - code),
+    except that, as in word2vec.c, a node whose score is at or beyond +-MAX_EXP (6) is left
+    alone (gradient 0). Returns the summed -log P of every node of the path (those left alone
+    included: the loss is the model's). Flat rows with unsigned indices, so that the loop over a
+    row vectorises (see _logistic_block)."""
+    flat_scores = scores.reshape(-1)
+    labels = path_labels.reshape(-1)
+    stride = scores.shape[1]
+    first_label = np.uint64(turn * path_labels.shape[1])
+    loss = 0.0
+    for c in range(n_rows):
+        first = np.uint64(c * stride)
+        product = 1.0  # at most 2 ** n_nodes: no overflow
+        disagreements = 0.0
+        for k in range(np.uint64(0), np.uint64(n_nodes)):
+            score = flat_scores[first + k]
+            g, factor, disagreement = _logistic(score, labels[first_label + k])
+            flat_scores[first + k] = alpha * g if abs(score) < _MAX_EXP else np.float32(0.0)
+            product *= factor
+            disagreements += disagreement
+        if n_cols > n_nodes:
+            scores[c, n_nodes] = 0.0
+        loss += math.log(product) + disagreements
+    return loss
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _hierarchical_block(input_vectors, node_vectors, frozen, paths, path_labels, path_lengths, contexts, n_contexts,
+                        padded_contexts, turn, node_scores, target_grads, alpha):  # fmt: skip
+    """Hierarchical softmax for one window: every context word against every node of the
+    centre's path (paths[turn]), scored and updated as one block. Returns the summed -log P."""
+    n_nodes = path_lengths[turn]
+    n_cols = n_nodes + (n_nodes & 1)
+    _score_block(input_vectors, node_vectors, contexts, padded_contexts, paths, turn, n_cols, node_scores)
+    loss = _hierarchical_scores(node_scores, path_labels, turn, n_contexts, n_nodes, n_cols, alpha)
+    for k in range(n_cols):
+        node_scores[n_contexts, k] = 0.0  # the padding row, if any
+    _update_block_in_pairs(input_vectors, node_vectors, frozen, contexts, padded_contexts, paths, turn, n_nodes,
+                           n_cols, node_scores, target_grads)  # fmt: skip
+    return loss
 
 
 # ---- The sentence kernels ----------------------------------------------------------------
@@ -398,19 +654,12 @@ def _skipgram(weights, sampling, settings, scratch, length, alpha, state):
     For each centre word: targets = [centre, `negative` noise words]; every context word's input
     vector is scored against every target's output vector as one small dense block, then
     output rows and input rows are updated from the same snapshot (pWord2Vec's HogBatch). A
-    noise word equal to the centre is skipped, as in word2vec.c. Rows are combined two or four
-    at a time (a padding row or column has gradient 0), so that each pass over a row does
-    several multiply-adds per load and store.
+    noise word equal to the centre is skipped, as in word2vec.c.
     """
-    input_vectors, output_vectors = weights.input_vectors, weights.output_vectors
+    input_vectors, output_vectors, frozen = weights.input_vectors, weights.output_vectors, weights.frozen
     sentence, contexts, plans, halves = scratch.sentence, scratch.contexts, scratch.plans, scratch.halves
     scores, labels, valid, target_grads = scratch.scores, scratch.labels, scratch.valid, scratch.vectors
-    frozen = weights.frozen
-    dim = input_vectors.shape[1]
     window, shrink, n_targets = settings.window, settings.shrink, settings.negative + 1
-    n_cols = scores.shape[1]
-    flat_scores = scores.reshape(-1)
-    rows_per_log = max(1, _LOG_EVERY // n_cols)  # see _logistic_block
     loss = 0.0
     pairs = 0
     if length > 0:
@@ -424,62 +673,9 @@ def _skipgram(weights, sampling, settings, scratch, length, alpha, state):
             continue
         padded_contexts = n_contexts + (n_contexts & 1)
         contexts[n_contexts] = contexts[0]  # padding, if n_contexts is odd
-        for c in range(0, padded_contexts, 2):
-            r0, r1 = contexts[c], contexts[c + 1]
-            for k in range(0, n_cols, 2):
-                t0, t1 = plans[turn, k], plans[turn, k + 1]
-                s00 = np.float32(0.0)
-                s01 = np.float32(0.0)
-                s10 = np.float32(0.0)
-                s11 = np.float32(0.0)
-                for i in range(dim):
-                    x0, x1 = input_vectors[r0, i], input_vectors[r1, i]
-                    y0, y1 = output_vectors[t0, i], output_vectors[t1, i]
-                    s00 += x0 * y0
-                    s01 += x0 * y1
-                    s10 += x1 * y0
-                    s11 += x1 * y1
-                scores[c, k], scores[c, k + 1] = s00, s01
-                scores[c + 1, k], scores[c + 1, k + 1] = s10, s11
-        skipped = _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_contexts, n_cols, 0.0)
-        for first in range(0, n_contexts, rows_per_log):
-            last = min(n_contexts, first + rows_per_log)
-            loss += _logistic_block(flat_scores, valid, labels, first * n_cols, last * n_cols, alpha)
-        if skipped:
-            _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_contexts, n_cols, 1.0)
-        for k in range(n_cols):
-            scores[n_contexts, k] = 0.0  # the padding row, if any
+        loss += _negative_block(input_vectors, output_vectors, frozen, contexts, plans, scores, labels, valid,
+                                target_grads, n_contexts, padded_contexts, turn, n_targets, alpha)  # fmt: skip
         pairs += n_contexts
-        # Output gradients from the input rows before they change, then the input rows from the
-        # output rows before they change, then the output rows.
-        for k in range(n_targets):
-            _set_to_2_rows(target_grads, k, input_vectors, contexts[0], scores[0, k], contexts[1], scores[1, k])
-            c = 2
-            while c + 4 <= padded_contexts:
-                _add_4_rows(target_grads, k, input_vectors,
-                            contexts[c], scores[c, k], contexts[c + 1], scores[c + 1, k],
-                            contexts[c + 2], scores[c + 2, k], contexts[c + 3], scores[c + 3, k])  # fmt: skip
-                c += 4
-            if c < padded_contexts:
-                _add_2_rows(target_grads, k, input_vectors,
-                            contexts[c], scores[c, k], contexts[c + 1], scores[c + 1, k])  # fmt: skip
-        for c in range(n_contexts):
-            row = contexts[c]
-            if frozen[row]:
-                continue
-            k = 0
-            while k + 4 <= n_cols:
-                _add_4_rows(input_vectors, row, output_vectors,
-                            plans[turn, k], scores[c, k], plans[turn, k + 1], scores[c, k + 1],
-                            plans[turn, k + 2], scores[c, k + 2], plans[turn, k + 3], scores[c, k + 3])  # fmt: skip
-                k += 4
-            if k < n_cols:
-                _add_2_rows(input_vectors, row, output_vectors,
-                            plans[turn, k], scores[c, k], plans[turn, k + 1], scores[c, k + 1])  # fmt: skip
-        for k in range(n_targets):
-            target = plans[turn, k]
-            for i in range(dim):
-                output_vectors[target, i] += target_grads[k, i]
     return loss, pairs, state
 
 
@@ -498,20 +694,74 @@ def skipgram_sentence_wide(weights, sampling, settings, scratch, length, alpha, 
     return _skipgram(weights, sampling, settings, scratch, length, alpha, state)
 
 
+@numba.njit(cache=True, fastmath=True, error_model="numpy", inline="always")
+def _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state):
+    """Skip-gram with hierarchical softmax (and negative sampling too if settings.negative > 0).
+
+    For each centre word, every context word's input vector is trained against the nodes of the
+    centre's path (word2vec.c's pairs: context word in, centre's path out) as one dense block,
+    as `_skipgram` does with noise words: the same predictions and gradients as word2vec.c's
+    pair-by-pair loop, except that the context words of one window see the node vectors as they
+    were before the window (word2vec.c: as the previous context word left them).
+    """
+    sentence, contexts, plans, halves = scratch.sentence, scratch.contexts, scratch.plans, scratch.halves
+    paths, path_labels, path_lengths = scratch.paths, scratch.path_labels, scratch.path_lengths
+    tree = sampling.tree
+    path_arrays = (tree.starts, tree.points, tree.codes, weights.node_vectors, paths, path_labels, path_lengths)
+    input_vectors, output_vectors, node_vectors = weights.input_vectors, weights.output_vectors, weights.node_vectors
+    scores, labels, valid, target_grads, node_scores = scratch.scores, scratch.labels, scratch.valid, \
+        scratch.vectors, scratch.node_scores  # fmt: skip
+    frozen = weights.frozen
+    window, shrink, negative = settings.window, settings.shrink, settings.negative
+    loss = 0.0
+    pairs = 0
+    if length > 0:
+        state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, 0, window, shrink,
+                           negative, state)  # fmt: skip
+    for pos in range(length):
+        if pos + 1 < length:
+            state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, pos + 1, window,
+                               shrink, negative, state)  # fmt: skip
+        turn = pos & 1
+        n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
+        if n_contexts == 0:
+            continue
+        padded_contexts = n_contexts + (n_contexts & 1)
+        contexts[n_contexts] = contexts[0]  # padding, if n_contexts is odd
+        loss += _hierarchical_block(input_vectors, node_vectors, frozen, paths, path_labels, path_lengths, contexts,
+                                    n_contexts, padded_contexts, turn, node_scores, target_grads, alpha)  # fmt: skip
+        if negative > 0:
+            loss += _negative_block(input_vectors, output_vectors, frozen, contexts, plans, scores, labels, valid,
+                                    target_grads, n_contexts, padded_contexts, turn, negative + 1, alpha)  # fmt: skip
+        pairs += n_contexts
+    return loss, pairs, state
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy")
+def skipgram_hs_sentence(weights, sampling, settings, scratch, length, alpha, state):
+    """`_skipgram_hs` at LLVM's default vector width for the CPU."""
+    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy")
+def skipgram_hs_sentence_wide(weights, sampling, settings, scratch, length, alpha, state):
+    """`_skipgram_hs` with 512-bit vectors where the CPU has them (see skipgram_sentence_wide)."""
+    _prefer_512_bit_vectors()
+    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
+
+
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
 def _predict(weights, row, centre, sampling, negative, alpha, state, grad, loss, product):
     """word2vec.c's negative-sampling step for one hidden vector: score input_vectors[row] (a
     context word's input row) against the centre's output row `centre` (label 1; a row as given
     by `output_row`) and `negative` fresh noise words (label 0, skipped when equal to the
-    centre). Output rows are updated as it goes; grad (float32[dim]) receives the summed
-    gradient for the hidden vector (neu1e), which the caller applies.
+    centre). Output rows are updated as it goes; the gradient for the hidden vector is added to
+    grad (float32[dim], neu1e), which the caller applies.
     Returns (state, loss, product) with the -log P terms added (see `_add_nll`).
     """
     input_vectors, output_vectors, private = weights.input_vectors, weights.output_vectors, weights.private
     noise_threshold, noise_alias = sampling.noise_threshold, sampling.noise_alias
     dim = grad.shape[0]
-    for i in range(dim):
-        grad[i] = 0.0
     for k in range(negative + 1):
         if k == 0:
             target = centre
@@ -533,31 +783,128 @@ def _predict(weights, row, centre, sampling, negative, alpha, state, grad, loss,
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
+def _predict_path(weights, row, word, tree, alpha, grad, loss, product):
+    """word2vec.c's hierarchical-softmax step for one hidden vector, input_vectors[row], and the
+    word `word`: node by node along its path, score, skip a node at or beyond +-MAX_EXP, update
+    the node as it goes; the gradient for the hidden vector is added to grad (float32[dim]).
+    Returns (loss, product) with every node's -log P added (see `_add_nll`)."""
+    input_vectors, node_vectors = weights.input_vectors, weights.node_vectors
+    dim = grad.shape[0]
+    for i in range(tree.starts[word], tree.starts[word + 1]):
+        node = output_row(tree.points[i], weights.node_private)
+        score = np.float32(0.0)
+        for j in range(dim):
+            score += input_vectors[row, j] * node_vectors[node, j]
+        g, factor, disagreement = _logistic(score, np.float32(1 - np.int32(tree.codes[i])))
+        loss, product = _add_nll(loss, product, factor, disagreement)
+        if abs(score) >= _MAX_EXP:
+            continue
+        g *= alpha
+        for j in range(dim):
+            grad[j] += g * node_vectors[node, j]
+            node_vectors[node, j] += g * input_vectors[row, j]
+    return loss, product
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy")
 def skipgram_exact_sentence(weights, sampling, settings, scratch, length, alpha, state):
-    """Skip-gram with negative sampling, word2vec.c's update: for each (centre, context) pair,
-    the context word's input vector is trained against the centre's output vector and
-    `negative` fresh noise words; output rows are updated as it goes, the input row once at
-    the end with the accumulated gradient (neu1e)."""
+    """Skip-gram, word2vec.c's update: for each (centre, context) pair, the context word's input
+    vector is trained against the centre's path in the tree (hierarchical softmax, if
+    settings.hs), then against the centre's output vector and `negative` fresh noise words (if
+    negative > 0); node and output rows are updated as it goes, the input row once at the end
+    with the accumulated gradient (neu1e)."""
     input_vectors, private, frozen = weights.input_vectors, weights.private, weights.frozen
     sentence, contexts = scratch.sentence, scratch.contexts
     grad = scratch.vectors[0]
     dim = input_vectors.shape[1]
-    window, shrink = settings.window, settings.shrink
+    window, shrink, negative, hs = settings.window, settings.shrink, settings.negative, settings.hs
     loss, product = 0.0, 1.0
     pairs = 0
     for pos in range(length):
         state, bits = next_random(state)
         n_contexts = _gather_window(sentence, length, pos, _half_width(bits, window, shrink), contexts)
-        centre = output_row(sentence[pos], private)
+        word = sentence[pos]
+        centre = output_row(word, private)
         for c in range(n_contexts):
             row = contexts[c]
-            state, loss, product = _predict(weights, row, centre, sampling, settings.negative, alpha, state, grad,
-                                            loss, product)  # fmt: skip
+            for i in range(dim):
+                grad[i] = 0.0
+            if hs:
+                loss, product = _predict_path(weights, row, word, sampling.tree, alpha, grad, loss, product)
+            if negative > 0:
+                state, loss, product = _predict(weights, row, centre, sampling, negative, alpha, state, grad,
+                                                loss, product)  # fmt: skip
             if not frozen[row]:
                 for i in range(dim):
                     input_vectors[row, i] += grad[i]
         pairs += n_contexts
     return loss + math.log(product), pairs, state
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _cbow_mean(input_vectors, contexts, n_contexts, mean):
+    """mean = the mean of the context words' input vectors (neu1)."""
+    dim = input_vectors.shape[1]
+    row = contexts[0]
+    for i in range(dim):
+        mean[i] = input_vectors[row, i]
+    for c in range(1, n_contexts):
+        row = contexts[c]
+        for i in range(dim):
+            mean[i] += input_vectors[row, i]
+    scale = np.float32(1.0 / n_contexts)
+    for i in range(dim):
+        mean[i] *= scale
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _cbow_scores(mean, table, targets, turn, n_cols, scores):
+    """scores[0, k] = mean . table[targets[turn, k]] for k < n_cols (even), two targets at a time."""
+    for k in range(0, n_cols, 2):
+        t0, t1 = targets[turn, k], targets[turn, k + 1]
+        s0 = np.float32(0.0)
+        s1 = np.float32(0.0)
+        for i in range(mean.shape[0]):
+            x = mean[i]
+            s0 += x * table[t0, i]
+            s1 += x * table[t1, i]
+        scores[0, k] = s0
+        scores[0, k + 1] = s1
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _cbow_update(mean, grad, table, targets, turn, n_targets, n_cols, scores, accumulate):
+    """From the gradients scores[0, k] (0 in padding columns): grad (neu1e) = (or += if
+    `accumulate`) the sum of g_k table[targets[turn, k]], then every target row += g_k mean."""
+    dim = mean.shape[0]
+    for k in range(0, n_cols, 2):
+        t0, t1 = targets[turn, k], targets[turn, k + 1]
+        g0, g1 = scores[0, k], scores[0, k + 1]
+        if k == 0 and not accumulate:
+            for i in range(dim):
+                grad[i] = g0 * table[t0, i] + g1 * table[t1, i]
+        else:
+            for i in range(dim):
+                grad[i] += g0 * table[t0, i] + g1 * table[t1, i]
+    for k in range(n_targets):
+        target = targets[turn, k]
+        g = scores[0, k]
+        for i in range(dim):
+            table[target, i] += g * mean[i]
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy", inline="always")
+def _cbow_negative(output_vectors, plans, scores, labels, valid, turn, n_targets, mean, grad, accumulate, alpha):
+    """CBOW's negative sampling for one centre: the mean predicts the centre against its noise
+    words (plans[turn]); grad = (or += if `accumulate`) the mean's gradient. Returns -log P."""
+    n_cols = scores.shape[1]
+    _cbow_scores(mean, output_vectors, plans, turn, n_cols, scores)
+    skipped = _skip_noise_equal_to_centre(valid, plans, turn, n_targets, 1, n_cols, 0.0)
+    loss = _logistic_block(scores.reshape(-1), valid, labels, 0, n_cols, alpha)
+    if skipped:
+        _skip_noise_equal_to_centre(valid, plans, turn, n_targets, 1, n_cols, 1.0)
+    _cbow_update(mean, grad, output_vectors, plans, turn, n_targets, n_cols, scores, accumulate)
+    return loss
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
@@ -571,15 +918,12 @@ def cbow_sentence(weights, sampling, settings, scratch, length, alpha, state):
     together; this equals word2vec.c's one-target-at-a-time loop except when a noise word is
     drawn twice for the same centre (then both draws see the same row).
     """
-    input_vectors, output_vectors = weights.input_vectors, weights.output_vectors
+    input_vectors, output_vectors, frozen = weights.input_vectors, weights.output_vectors, weights.frozen
     sentence, contexts, plans, halves = scratch.sentence, scratch.contexts, scratch.plans, scratch.halves
     scores, labels, valid = scratch.scores, scratch.labels, scratch.valid
     mean, grad = scratch.vectors[0], scratch.vectors[1]
-    frozen = weights.frozen
     dim = input_vectors.shape[1]
     window, shrink, n_targets = settings.window, settings.shrink, settings.negative + 1
-    n_cols = scores.shape[1]
-    flat_scores = scores.reshape(-1)
     loss = 0.0
     predictions = 0
     if length > 0:
@@ -591,44 +935,56 @@ def cbow_sentence(weights, sampling, settings, scratch, length, alpha, state):
         n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
         if n_contexts == 0:
             continue
-        row = contexts[0]
-        for i in range(dim):
-            mean[i] = input_vectors[row, i]
-        for c in range(1, n_contexts):
+        _cbow_mean(input_vectors, contexts, n_contexts, mean)
+        loss += _cbow_negative(output_vectors, plans, scores, labels, valid, turn, n_targets, mean, grad, False, alpha)
+        for c in range(n_contexts):
             row = contexts[c]
-            for i in range(dim):
-                mean[i] += input_vectors[row, i]
-        scale = np.float32(1.0 / n_contexts)
-        for i in range(dim):
-            mean[i] *= scale
-        for k in range(0, n_cols, 2):
-            t0, t1 = plans[turn, k], plans[turn, k + 1]
-            s0 = np.float32(0.0)
-            s1 = np.float32(0.0)
-            for i in range(dim):
-                x = mean[i]
-                s0 += x * output_vectors[t0, i]
-                s1 += x * output_vectors[t1, i]
-            scores[0, k] = s0
-            scores[0, k + 1] = s1
-        skipped = _skip_noise_equal_to_centre(valid, plans, turn, n_targets, 1, n_cols, 0.0)
-        loss += _logistic_block(flat_scores, valid, labels, 0, n_cols, alpha)
-        if skipped:
-            _skip_noise_equal_to_centre(valid, plans, turn, n_targets, 1, n_cols, 1.0)
-        for k in range(0, n_cols, 2):
-            t0, t1 = plans[turn, k], plans[turn, k + 1]
-            g0, g1 = scores[0, k], scores[0, k + 1]
-            if k == 0:
+            if not frozen[row]:
                 for i in range(dim):
-                    grad[i] = g0 * output_vectors[t0, i] + g1 * output_vectors[t1, i]
-            else:
-                for i in range(dim):
-                    grad[i] += g0 * output_vectors[t0, i] + g1 * output_vectors[t1, i]
-        for k in range(n_targets):
-            target = plans[turn, k]
-            g = scores[0, k]
-            for i in range(dim):
-                output_vectors[target, i] += g * mean[i]
+                    input_vectors[row, i] += grad[i]
+        predictions += 1
+    return loss, predictions, state
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy")
+def cbow_hs_sentence(weights, sampling, settings, scratch, length, alpha, state):
+    """CBOW with hierarchical softmax (and negative sampling too if settings.negative > 0),
+    word2vec.c's update: the mean of the context input vectors predicts the centre node by node
+    along its path (a node at or beyond +-MAX_EXP skipped); the path's nodes are distinct rows,
+    so scoring them all before updating any equals word2vec.c's node-by-node loop."""
+    input_vectors, output_vectors, node_vectors = weights.input_vectors, weights.output_vectors, weights.node_vectors
+    frozen = weights.frozen
+    sentence, contexts, plans, halves = scratch.sentence, scratch.contexts, scratch.plans, scratch.halves
+    paths, path_labels, path_lengths, node_scores = scratch.paths, scratch.path_labels, scratch.path_lengths, \
+        scratch.node_scores  # fmt: skip
+    tree = sampling.tree
+    path_arrays = (tree.starts, tree.points, tree.codes, node_vectors, paths, path_labels, path_lengths)
+    scores, labels, valid = scratch.scores, scratch.labels, scratch.valid
+    mean, grad = scratch.vectors[0], scratch.vectors[1]
+    dim = input_vectors.shape[1]
+    window, shrink, negative = settings.window, settings.shrink, settings.negative
+    loss = 0.0
+    predictions = 0
+    if length > 0:
+        state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, 0, window, shrink,
+                           negative, state)  # fmt: skip
+    for pos in range(length):
+        if pos + 1 < length:
+            state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, pos + 1, window,
+                               shrink, negative, state)  # fmt: skip
+        turn = pos & 1
+        n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
+        if n_contexts == 0:
+            continue
+        _cbow_mean(input_vectors, contexts, n_contexts, mean)
+        n_nodes = path_lengths[turn]
+        n_cols = n_nodes + (n_nodes & 1)
+        _cbow_scores(mean, node_vectors, paths, turn, n_cols, node_scores)
+        loss += _hierarchical_scores(node_scores, path_labels, turn, 1, n_nodes, n_cols, alpha)
+        _cbow_update(mean, grad, node_vectors, paths, turn, n_nodes, n_cols, node_scores, False)
+        if negative > 0:
+            loss += _cbow_negative(output_vectors, plans, scores, labels, valid, turn, negative + 1, mean, grad, True,
+                                   alpha)  # fmt: skip
         for c in range(n_contexts):
             row = contexts[c]
             if not frozen[row]:
@@ -652,7 +1008,7 @@ def _train_segments(kernel, weights, sampling, settings, segments):
     longest = 0
     for s in range(starts.shape[0]):
         longest = max(longest, ends[s] - starts[s])
-    scratch = new_scratch(settings, weights.input_vectors.shape[1], longest)
+    scratch = new_scratch(settings, weights.input_vectors.shape[1], longest, sampling.tree.longest)
     sentence, keep = scratch.sentence, sampling.keep
     loss = 0.0
     count = 0
@@ -685,6 +1041,21 @@ def _train_cbow(weights, sampling, settings, segments):
     return _train_segments(cbow_sentence, weights, sampling, settings, segments)
 
 
+@numba.njit(cache=True, nogil=True)
+def _train_skipgram_hs(weights, sampling, settings, segments):
+    return _train_segments(skipgram_hs_sentence, weights, sampling, settings, segments)
+
+
+@numba.njit(cache=True, nogil=True)
+def _train_skipgram_hs_wide(weights, sampling, settings, segments):
+    return _train_segments(skipgram_hs_sentence_wide, weights, sampling, settings, segments)
+
+
+@numba.njit(cache=True, nogil=True)
+def _train_cbow_hs(weights, sampling, settings, segments):
+    return _train_segments(cbow_hs_sentence, weights, sampling, settings, segments)
+
+
 def trainer(method: str, dim: int):
     """The compiled entry point that trains `method` (one of METHODS) at `dim` dimensions:
     entry(weights: Weights, sampling: Sampling, settings: Settings, segments: Segments) ->
@@ -694,7 +1065,9 @@ def trainer(method: str, dim: int):
     There is one entry point per method (and vector width), so a cold cache compiles only the one used."""
     if method == SKIPGRAM:
         return _train_skipgram_wide if dim >= WIDE_FROM_DIM else _train_skipgram
-    return {SKIPGRAM_EXACT: _train_skipgram_exact, CBOW: _train_cbow}[method]
+    if method == SKIPGRAM_HS:
+        return _train_skipgram_hs_wide if dim >= WIDE_FROM_DIM else _train_skipgram_hs
+    return {SKIPGRAM_EXACT: _train_skipgram_exact, CBOW: _train_cbow, CBOW_HS: _train_cbow_hs}[method]
 
 
 def train_segments(method: str, weights: Weights, sampling: Sampling, settings: Settings, segments: Segments):

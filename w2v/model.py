@@ -41,8 +41,9 @@ class Model:
 
     input_vectors is the embedding table (word2vec.c: syn0): row i is the vector of
     vocab.words[i]. It is exactly what `torch.nn.Embedding.from_pretrained` takes.
-    output_vectors (syn1neg) are kept for continued training; None for imported vectors.
-    training is None for imported vectors too.
+    output_vectors (syn1neg) and hs_vectors (hierarchical softmax's inner nodes, syn1) are kept
+    for continued training; output_vectors is None for imported vectors and without negative
+    sampling, hs_vectors None without hierarchical softmax. training is None for imported vectors.
     """
 
     vocab: Vocab
@@ -51,6 +52,7 @@ class Model:
     config: TrainConfig | None = None
     meta: dict = field(default_factory=dict)  # created, corpus statistics, imported_from, ...
     training: TrainingRecord | None = None
+    hs_vectors: np.ndarray | None = None  # float32[n_words - 1, dim], rows as huffman.py numbers the nodes
 
     @property
     def words(self) -> list[str]:

@@ -5,6 +5,8 @@ A model is a directory (see README "Model directory"):
     vocab.tsv   word<TAB>count per line, in id order
     input.npy   float32[n_words, dim], the word vectors (word2vec.c: syn0)
     output.npy  float32[n_words, dim], the output vectors (syn1neg); absent for imported vectors
+                and for hierarchical softmax alone
+    hs.npy      float32[n_words - 1, dim], hierarchical softmax's node vectors (syn1), if trained so
 It is written into a temporary sibling directory and swapped in whole, so an interrupted or
 failed save leaves the previous model as it was.
 """
@@ -30,7 +32,7 @@ from .spool import remove_abandoned
 from .vocab import Vocab
 
 FORMAT_VERSION = 1
-META, VOCAB, INPUT, OUTPUT = "meta.json", "vocab.tsv", "input.npy", "output.npy"
+META, VOCAB, INPUT, OUTPUT, HS = "meta.json", "vocab.tsv", "input.npy", "output.npy", "hs.npy"
 _RENAME_EXCHANGE = 2
 T = TypeVar("T")
 
@@ -111,8 +113,9 @@ def save_model(model: Model, path: str | Path) -> Path:
                 f"{word}\t{count}\n" for word, count in zip(model.words, model.vocab.counts.tolist(), strict=True)
             )
         np.save(temporary / INPUT, np.ascontiguousarray(model.input_vectors, dtype=np.float32))
-        if model.output_vectors is not None:
-            np.save(temporary / OUTPUT, np.ascontiguousarray(model.output_vectors, dtype=np.float32))
+        for name, matrix in ((OUTPUT, model.output_vectors), (HS, model.hs_vectors)):
+            if matrix is not None:
+                np.save(temporary / name, np.ascontiguousarray(matrix, dtype=np.float32))
         (temporary / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         for name in os.listdir(temporary):
             with open(temporary / name, "rb") as written:
@@ -132,7 +135,7 @@ _NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.l
 
 
 def _load_matrix(open_file, name: str, mmap: bool, n_words: int, directory: Path) -> np.ndarray:
-    """A float32[n_words, dim] .npy, memory-mapped unless mmap is False."""
+    """A float32[n_words, dim] .npy (n_words: the rows it must have), memory-mapped unless mmap is False."""
     path = directory / name
     try:
         with open_file(name) as file:
@@ -234,13 +237,20 @@ def _load(directory: Path, open_file, mmap: bool) -> Model:
         )
     words, counts = _read_vocab(directory / VOCAB, open_file)
     input_vectors = _load_matrix(open_file, INPUT, mmap, len(words), directory)
-    try:
-        output_vectors = _load_matrix(open_file, OUTPUT, mmap, len(words), directory)
-    except ModelFormatError:
-        if (directory / OUTPUT).exists():
-            raise
-        output_vectors = None  # imported vectors have none
+    output_vectors = _load_optional_matrix(open_file, OUTPUT, mmap, len(words), directory)
+    hs_vectors = _load_optional_matrix(open_file, HS, mmap, len(words) - 1, directory)
     config = TrainConfig.from_dict(meta["config"]) if meta.get("config") else None
     training = meta.pop("training", None)
     training = TrainingRecord.from_dict(training) if isinstance(training, dict) else None
-    return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta, training)
+    return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta, training, hs_vectors)
+
+
+def _load_optional_matrix(open_file, name: str, mmap: bool, n_rows: int, directory: Path) -> np.ndarray | None:
+    """`_load_matrix`, or None if the directory has no such file (imported vectors have no
+    output vectors; a model has node vectors only with hierarchical softmax)."""
+    try:
+        return _load_matrix(open_file, name, mmap, n_rows, directory)
+    except ModelFormatError:
+        if (directory / name).exists():
+            raise
+        return None

@@ -25,7 +25,7 @@ from .corpus import resolve_sources, scan
 from .errors import ConfigError, W2VError
 from .hogwild import Hogwild, thread_count
 from .init_vectors import apply_init_vectors
-from .kernel_types import CBOW, SKIPGRAM, SKIPGRAM_EXACT, Sampling, Segments, Settings
+from .kernel_types import CBOW, CBOW_HS, NO_TREE, SKIPGRAM, SKIPGRAM_EXACT, SKIPGRAM_HS, Sampling, Segments, Settings
 from .model import Model, TrainingRecord
 from .report import Log, estimate, plural
 from .sampling import keep_probabilities, noise_distribution
@@ -101,13 +101,21 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
         threads = thread_count(config.threads)
         if config.threads > threads:
             log(f"--threads {config.threads} is more than the {threads} cores this process may use; using {threads}")
+        if config.hs and len(vocab) < 2:
+            raise W2VError(f"hierarchical softmax needs a vocabulary of at least 2 words; this corpus has "
+                           f"{plural(len(vocab), 'word')} with count >= {config.min_count}")  # fmt: skip
         if checkpoint is None:
-            weights = TrainingWeights.initial(len(vocab), config.dim, config.seed, threads)
+            weights = TrainingWeights.initial(len(vocab), config.dim, config.seed, threads,
+                                              negative=config.negative > 0, hs=config.hs)  # fmt: skip
             record = TrainingRecord()
         else:
             if checkpoint.words != vocab.words or not np.array_equal(checkpoint.vocab.counts, vocab.counts):
                 raise W2VError("this corpus is not the one the checkpoint was trained on (the vocabulary differs)")
-            weights = TrainingWeights.resumed(checkpoint.input_vectors, checkpoint.output_vectors, threads)
+            hs_vectors, output_vectors = checkpoint.hs_vectors, checkpoint.output_vectors
+            if (hs_vectors is None) == config.hs or (output_vectors is None) == (config.negative > 0):
+                raise W2VError(f"{model_dir} lacks the output or node vectors its options train; it cannot be resumed")
+            weights = TrainingWeights.resumed(checkpoint.input_vectors, checkpoint.output_vectors, threads,
+                                              node_vectors=checkpoint.hs_vectors)  # fmt: skip
             record = TrainingRecord(epochs_done=checkpoint.training.epochs_done,
                                     epoch_loss=list(checkpoint.training.epoch_loss))  # fmt: skip
         if config.init_vectors is not None:
@@ -118,7 +126,8 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
         record.scan_seconds = corpus_stats.pop("seconds")
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         model = Model(vocab, weights.input_vectors, weights.output_vectors, config,
-                      meta={"created": created, "corpus": corpus_stats}, training=record)  # fmt: skip
+                      meta={"created": created, "corpus": corpus_stats}, training=record,
+                      hs_vectors=weights.node_vectors)  # fmt: skip
         run_epochs(model, weights, encoded, log, directory.after_epoch if directory else None, started)
     return model
 
@@ -161,16 +170,18 @@ def read_corpus(sources, paths: list[str], config: TrainConfig, scratch: Path, l
 def method_of(config: TrainConfig) -> str:
     """The kernels' method that trains `config`."""
     if config.arch == "cbow":
-        return CBOW
-    return SKIPGRAM_EXACT if config.exact else SKIPGRAM
+        return CBOW_HS if config.hs else CBOW
+    if config.exact:
+        return SKIPGRAM_EXACT
+    return SKIPGRAM_HS if config.hs else SKIPGRAM
 
 
 def kernel_settings(config: TrainConfig) -> Settings:
     """The kernels' Settings for `config`: window 0 (the whole line) is a window as wide as the
     longest segment, never shrunk."""
     if config.whole_line:
-        return Settings(window=MAX_SEGMENT, negative=config.negative, shrink=False)
-    return Settings(window=config.window, negative=config.negative, shrink=config.shrink_window)
+        return Settings(window=MAX_SEGMENT, negative=config.negative, shrink=False, hs=config.hs)
+    return Settings(window=config.window, negative=config.negative, shrink=config.shrink_window, hs=config.hs)
 
 
 def linear_alphas(config: TrainConfig, positions: np.ndarray, epoch: int, n_tokens: int) -> np.ndarray:
@@ -187,11 +198,13 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
     after_epoch(model) is called after each epoch (checkpoints). `started` is when the run
     began (perf_counter), for setup_seconds."""
     from . import kernels  # numba start-up is paid only by training
+    from .huffman import huffman_tree
 
     config, record, vocab = model.config, model.training, model.vocab
     threads = weights.threads
     keep = keep_probabilities(vocab.counts, config.sample)
-    sampling = Sampling(keep, *kernels.build_alias_table(noise_distribution(vocab.counts, config.ns_exponent)))
+    tree = huffman_tree(vocab.counts) if config.hs else NO_TREE
+    sampling = Sampling(keep, *kernels.build_alias_table(noise_distribution(vocab.counts, config.ns_exponent)), tree)
     settings = kernel_settings(config)
     entry = _load_kernel(method_of(config), weights, sampling, settings, log)
     record.loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
@@ -203,7 +216,7 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
     # One chunk of the corpus in memory at a time, or two with threads: one trains while the next is queued.
     buffers = [np.empty(max(1, encoded.longest_chunk), dtype=np.int32) for _ in range(min(threads, 2))]
     log(f"training {n_tokens:,} tokens x {plural(epochs, 'epoch')} on {plural(threads, 'thread')}; memory: "
-        f"weights {2 * weights.input_vectors.nbytes / 2**20:,.0f} MB + {plural(len(buffers), 'chunk')} of the "
+        f"weights {weights.nbytes / 2**20:,.0f} MB + {plural(len(buffers), 'chunk')} of the "
         f"corpus {sum(b.nbytes for b in buffers) / 2**20:,.0f} MB (corpus: "
         f"{(encoded.tokens.size * 4 + encoded.segments.size * 8) / 2**20:,.0f} MB on disk)")  # fmt: skip
     saving = 0.0

@@ -1,12 +1,15 @@
 """TrainingWeights: the arrays one training run updates, made once per run.
 
-With several threads, the most frequent words' output rows are written by every thread all the
-time, and each write makes the row's cache lines travel between the cores. So each thread but
-the first trains a private copy of the PRIVATE_WORDS most frequent words' output rows and, after
-every block of work, adds what it changed to the shared rows (`merge_private`): no update is
-lost. The copies are kept after the shared rows in one output table, so that a kernel indexes a
-single array (kernels.output_row); the model's output vectors are a view of the table's first
-n_words rows. Why 1,024 and what it gained: bench/results/2026-11-26-scaling.md.
+With several threads, the output rows that every prediction touches are written by every thread
+all the time, and each write makes the row's cache lines travel between the cores. Those are
+the most frequent words' rows (negative sampling) and the nodes nearest the root of the
+Huffman tree (hierarchical softmax: the root is on every path). So each thread but the first
+trains a private copy of the first PRIVATE_ROWS rows of such a table (the words, and the nodes,
+are numbered most used first) and, after every block of work, adds what it changed to the
+shared rows (`merge_private`): no update is lost. The copies are kept after the shared rows in
+one table (`CopiedRows`), so that a kernel indexes a single array (kernels.output_row); the
+model's vectors are a view of the table's shared rows. Why 1,024 and what it gained:
+bench/results/2026-11-26-scaling.md (words) and 2026-12-01-hs.md (nodes).
 """
 
 from __future__ import annotations
@@ -17,91 +20,136 @@ import numpy as np
 
 from .kernel_types import Weights
 
-PRIVATE_WORDS = 1024
+PRIVATE_WORDS = 1024  # rows of a table that each extra thread keeps a copy of
 
 
-def private_word_count(n_words: int, threads: int, private_words: int | None = None) -> int:
-    """How many of the most frequent words' output rows each thread but the first keeps a copy
-    of (at most `private_words`, default PRIVATE_WORDS as it is at the call): none with one thread."""
-    return min(PRIVATE_WORDS if private_words is None else private_words, n_words) if threads > 1 else 0
+def private_word_count(n_rows: int, threads: int, private_words: int | None = None) -> int:
+    """How many of a table's first rows each thread but the first keeps a copy of (at most
+    `private_words`, default PRIVATE_WORDS as it is at the call): none with one thread."""
+    return min(PRIVATE_WORDS if private_words is None else private_words, n_rows) if threads > 1 else 0
 
 
-class TrainingWeights:
-    """The input vectors (word2vec.c: syn0) and the output table (syn1neg, then each extra
-    thread's private rows) of a run on `threads` threads.
+class CopiedRows:
+    """A table of n_rows shared rows followed by each extra thread's copy of the first n_private.
 
-    input_vectors:  float32[n_words, dim]
-    output_vectors: float32[n_words, dim], a view of the table's shared rows
-    Thread t (0 .. threads - 1) trains `for_thread(t)`.
+    rows: float32[n_rows, dim], a view of the shared rows (what the model keeps)
+    table: the whole float32[n_rows + (threads - 1) * n_private, dim] array the kernels index
     """
 
-    def __init__(self, input_vectors: np.ndarray, table: np.ndarray, threads: int,
-                 private_words: int | None = None) -> None:  # fmt: skip
-        """Weights trained in place: input_vectors float32[n_words, dim] and the output table
-        float32[n_words + (threads - 1) * n_private, dim]. Made by `initial` or `resumed`."""
-        n_words = input_vectors.shape[0]
+    def __init__(self, rows: np.ndarray | None, threads: int, private_words: int | None = None,
+                 shape: tuple[int, int] = (0, 0)) -> None:  # fmt: skip
+        """The table for these shared rows: trained in place where they are writable,
+        C-contiguous float32 arrays owning their memory and no private rows are needed, else
+        copied into a table with room for them. rows=None: `shape` rows of zeros."""
+        n_rows, dim = shape if rows is None else rows.shape
         self.threads = threads
-        self.n_private = private_word_count(n_words, threads, private_words)
-        if table.shape[0] != self._table_rows(n_words, threads, private_words):
-            raise ValueError(f"an output table of {table.shape[0]} rows for {n_words} words on {threads} threads")
-        self.input_vectors = input_vectors
-        self._table = table
-        self.output_vectors = table[:n_words]
-        self.frozen = np.zeros(n_words, np.uint8)  # see `freeze`
-        self._lock = threading.Lock()
+        self.n_private = private_word_count(n_rows, threads, private_words)
+        if rows is None:
+            self.table = np.zeros((n_rows + (threads - 1) * self.n_private, dim), np.float32)
+        elif self.n_private:
+            self.table = np.empty((n_rows + (threads - 1) * self.n_private, dim), np.float32)
+            self.table[:n_rows] = rows
+        else:
+            self.table = np.require(rows, np.float32, ["C", "W", "O"])
+        self.rows = self.table[:n_rows]
         self._merged: list[np.ndarray | None] = [None] * threads  # each thread's private rows at its last merge
 
-    @staticmethod
-    def _table_rows(n_words: int, threads: int, private_words: int | None) -> int:
-        return n_words + (threads - 1) * private_word_count(n_words, threads, private_words)
-
-    @classmethod
-    def initial(cls, n_words: int, dim: int, seed: int, threads: int,
-                private_words: int | None = None) -> TrainingWeights:  # fmt: skip
-        """word2vec.c's initialisation: input vectors uniform in [-0.5/dim, 0.5/dim), output zero."""
-        rng = np.random.default_rng(seed)
-        input_vectors = rng.random((n_words, dim), dtype=np.float32)
-        input_vectors -= 0.5  # in place: an expression would make temporary copies of the table
-        input_vectors /= dim
-        table = np.zeros((cls._table_rows(n_words, threads, private_words), dim), np.float32)
-        return cls(input_vectors, table, threads, private_words)
-
-    @classmethod
-    def resumed(cls, input_vectors: np.ndarray, output_vectors: np.ndarray, threads: int,
-                private_words: int | None = None) -> TrainingWeights:  # fmt: skip
-        """Weights that continue from these vectors (a checkpoint's): trained in place where they
-        are writable, C-contiguous float32 arrays owning their memory (a model loaded with
-        mmap=False), else copied; the output vectors are copied into a larger table if threads
-        need private rows."""
-        n_words, dim = input_vectors.shape
-        rows = cls._table_rows(n_words, threads, private_words)
-        if rows == n_words:
-            table = np.require(output_vectors, np.float32, ["C", "W", "O"])
-        else:
-            table = np.empty((rows, dim), np.float32)
-            table[:n_words] = output_vectors
-        return cls(np.require(input_vectors, np.float32, ["C", "W", "O"]), table, threads, private_words)
-
-    def _private_rows(self, thread: int) -> np.ndarray:
-        """Thread `thread`'s copy of the first n_private output rows (a view of the table)."""
-        offset = self._offset(thread)
-        return self._table[offset : offset + self.n_private]
+    def private(self, thread: int) -> np.ndarray:
+        """kernel_types.Weights' (n_private, offset) for thread `thread`: (0, 0) for the first thread
+        and for every thread when there are no private rows."""
+        return np.array((self.n_private, self._offset(thread)) if self.n_private and thread else (0, 0), np.int64)
 
     def _offset(self, thread: int) -> int:
-        return len(self.output_vectors) + (thread - 1) * self.n_private
+        return len(self.rows) + (thread - 1) * self.n_private
+
+    def _private_rows(self, thread: int) -> np.ndarray:
+        offset = self._offset(thread)
+        return self.table[offset : offset + self.n_private]
 
     def start_private_copies(self) -> None:
         """Set every extra thread's private rows to the shared rows (before a run of epochs)."""
-        shared = self.output_vectors[: self.n_private]
+        shared = self.rows[: self.n_private]
         for thread in range(1, self.threads if self.n_private else 1):
             self._private_rows(thread)[:] = shared
             self._merged[thread] = shared.copy()
 
-    def for_thread(self, thread: int):
+    def merge_private(self, thread: int) -> None:
+        """Add what thread `thread` changed in its private rows since its last merge to the shared
+        rows (which other threads write meanwhile, without locks, as Hogwild does), then restart
+        its copy from the shared rows. The caller holds a lock: one merge at a time."""
+        if not (self.n_private and thread):
+            return
+        own, merged, shared = self._private_rows(thread), self._merged[thread], self.rows[: self.n_private]
+        own -= merged  # in place: the change since the last merge
+        shared += own
+        own[:] = shared
+        merged[:] = shared
+
+
+class TrainingWeights:
+    """The input vectors (word2vec.c: syn0), the output vectors (syn1neg) and hierarchical
+    softmax's node vectors (syn1) of a run on `threads` threads.
+
+    input_vectors:  float32[n_words, dim]
+    output_vectors: float32[n_words, dim] (shared rows of a CopiedRows); None without negative sampling
+    node_vectors:   float32[n_words - 1, dim] (the same); None without hierarchical softmax
+    Thread t (0 .. threads - 1) trains `for_thread(t)`.
+    """
+
+    def __init__(self, input_vectors: np.ndarray, outputs: CopiedRows | None, nodes: CopiedRows | None,
+                 threads: int) -> None:  # fmt: skip
+        """Weights trained in place; made by `initial` or `resumed`."""
+        n_words, dim = input_vectors.shape
+        self.threads = threads
+        self.input_vectors = input_vectors
+        self._outputs = outputs or CopiedRows(None, threads, shape=(0, dim))
+        self._nodes = nodes or CopiedRows(None, threads, shape=(0, dim))
+        self.output_vectors = None if outputs is None else outputs.rows
+        self.node_vectors = None if nodes is None else nodes.rows
+        self.n_private = self._outputs.n_private
+        self.frozen = np.zeros(n_words, np.uint8)  # see `freeze`
+        self._lock = threading.Lock()
+
+    @classmethod
+    def initial(cls, n_words: int, dim: int, seed: int, threads: int, private_words: int | None = None, *,
+                negative: bool = True, hs: bool = False) -> TrainingWeights:  # fmt: skip
+        """word2vec.c's initialisation: input vectors uniform in [-0.5/dim, 0.5/dim), output and
+        node vectors zero; output vectors for `negative` sampling, node vectors for `hs`."""
+        rng = np.random.default_rng(seed)
+        input_vectors = rng.random((n_words, dim), dtype=np.float32)
+        input_vectors -= 0.5  # in place: an expression would make temporary copies of the table
+        input_vectors /= dim
+        outputs = CopiedRows(None, threads, private_words, (n_words, dim)) if negative else None
+        nodes = CopiedRows(None, threads, private_words, (n_words - 1, dim)) if hs else None
+        return cls(input_vectors, outputs, nodes, threads)
+
+    @classmethod
+    def resumed(cls, input_vectors: np.ndarray, output_vectors: np.ndarray | None, threads: int,
+                private_words: int | None = None,
+                node_vectors: np.ndarray | None = None) -> TrainingWeights:  # fmt: skip
+        """Weights that continue from these vectors (a checkpoint's): trained in place where they
+        are writable, C-contiguous float32 arrays owning their memory (a model loaded with
+        mmap=False), else copied; output and node vectors are copied into larger tables if threads
+        need private rows."""
+        outputs = None if output_vectors is None else CopiedRows(output_vectors, threads, private_words)
+        nodes = None if node_vectors is None else CopiedRows(node_vectors, threads, private_words)
+        return cls(np.require(input_vectors, np.float32, ["C", "W", "O"]), outputs, nodes, threads)
+
+    @property
+    def nbytes(self) -> int:
+        """The memory of every table: input vectors, output and node tables with private rows."""
+        return self.input_vectors.nbytes + self._outputs.table.nbytes + self._nodes.table.nbytes
+
+    def start_private_copies(self) -> None:
+        """Set every extra thread's private rows to the shared rows (before a run of epochs)."""
+        self._outputs.start_private_copies()
+        self._nodes.start_private_copies()
+
+    def for_thread(self, thread: int) -> Weights:
         """The kernels.Weights that thread `thread` trains: the first thread, and every thread
         when there are no private rows, the shared rows only."""
-        private = (self.n_private, self._offset(thread)) if self.n_private and thread else (0, 0)
-        return Weights(self.input_vectors, self._table, np.array(private, np.int64), self.frozen)
+        return Weights(self.input_vectors, self._outputs.table, self._outputs.private(thread), self.frozen,
+                       self._nodes.table, self._nodes.private(thread))  # fmt: skip
 
     def freeze(self, words: np.ndarray) -> None:
         """Never update the input vectors of `words` (row numbers) from now on: the kernels skip
@@ -109,14 +157,10 @@ class TrainingWeights:
         self.frozen[words] = 1
 
     def merge_private(self, thread: int) -> None:
-        """Add what thread `thread` changed in its private rows since its last merge to the shared
-        rows (which other threads write meanwhile, without locks, as Hogwild does), then restart
-        its copy from the shared rows. One merge at a time."""
-        if not (self.n_private and thread):
+        """Add what thread `thread` changed in its private rows (output and node tables) since its
+        last merge to the shared rows, then restart its copies from them. One merge at a time."""
+        if not (self._outputs.n_private or self._nodes.n_private) or not thread:
             return
-        own, merged, shared = self._private_rows(thread), self._merged[thread], self.output_vectors[: self.n_private]
         with self._lock:
-            own -= merged  # in place: the change since the last merge
-            shared += own
-            own[:] = shared
-            merged[:] = shared
+            self._outputs.merge_private(thread)
+            self._nodes.merge_private(thread)

@@ -8,7 +8,7 @@ import sys
 import click
 from click.core import ParameterSource
 
-from ..config import ARCHITECTURES, DEFAULTS, TOKENIZERS
+from ..config import ARCHITECTURES, DEFAULT_NEGATIVE, DEFAULTS, TOKENIZERS
 from . import cli, model_dir_option, user_errors
 
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
@@ -65,10 +65,16 @@ class ByteSize(click.ParamType):
 )
 @click.option(
     "--negative",
-    type=click.IntRange(min=1),
-    default=DEFAULTS.negative,
-    show_default=True,
-    help="Noise words per prediction (negative sampling).",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Noise words per prediction (negative sampling); 0 with --hs: hierarchical softmax alone.  "
+    f"[default: {DEFAULT_NEGATIVE}, or 0 with --hs]",
+)
+@click.option(
+    "--hs",
+    is_flag=True,
+    default=DEFAULTS.hs,
+    help="Hierarchical softmax (word2vec.c's -hs 1): alone, or with negative sampling if --negative is given.",
 )
 @click.option(
     "--ns-exponent",

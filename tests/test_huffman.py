@@ -1,0 +1,58 @@
+"""The Huffman tree of hierarchical softmax against a hand-built case and a heap-based reference."""
+
+import numpy as np
+import pytest
+
+from tests import reference
+from w2v.errors import ConfigError
+from w2v.huffman import huffman_tree
+
+
+def paths_of(tree):
+    return [
+        (tree.points[a:b].tolist(), tree.codes[a:b].tolist())
+        for a, b in zip(tree.starts[:-1], tree.starts[1:], strict=True)
+    ]
+
+
+def test_a_small_tree_built_by_hand():
+    # Counts 5, 3, 2, 1: join 1+2 -> inner node a=0 (3); the tie a=0 (3) vs word 1 (3) goes to
+    # the inner node first -> a=1 (6) = a=0 + word 1; then word 0 (5) + a=1 (6) -> the root, a=2.
+    # The second of each pair takes code 1; inner node a is row 2 - a (the root is row 0).
+    tree = huffman_tree(np.array([5, 3, 2, 1]))
+    assert paths_of(tree) == [([0], [0]), ([0, 1], [1, 1]), ([0, 1, 2], [1, 0, 1]), ([0, 1, 2], [1, 0, 0])]
+    assert tree.longest == 3
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_trees_with_many_ties_match_the_heap_reference(seed):
+    rng = np.random.default_rng(seed)
+    counts = np.sort(rng.integers(1, 6 if seed % 2 else 1000, size=int(rng.integers(2, 60))))[::-1]
+    tree = huffman_tree(counts)
+    assert paths_of(tree) == reference.huffman(counts)
+    lengths = np.diff(tree.starts)
+    assert np.sum(2.0**-lengths) == pytest.approx(1.0)  # a full binary tree: Kraft's equality
+    assert tree.points.max() == len(counts) - 2 and (tree.points[tree.starts[:-1]] == 0).all()  # the root is row 0
+
+
+def test_two_words_and_equal_counts():
+    assert paths_of(huffman_tree(np.array([7, 7]))) == [([0], [1]), ([0], [0])]
+    equal = huffman_tree(np.full(8, 3))
+    assert np.diff(equal.starts).tolist() == [3] * 8
+
+
+def test_deep_trees_are_not_cut_at_40_nodes():
+    # Fibonacci counts make the deepest Huffman tree; word2vec.c's 40-entry arrays would overflow.
+    fibonacci = [1, 1]
+    while len(fibonacci) < 50:
+        fibonacci.append(fibonacci[-1] + fibonacci[-2])
+    tree = huffman_tree(np.array(fibonacci[::-1]))
+    assert tree.longest == 49
+    assert paths_of(tree) == reference.huffman(fibonacci[::-1])
+
+
+def test_bad_vocabularies():
+    with pytest.raises(ConfigError, match="at least 2 words"):
+        huffman_tree(np.array([5]))
+    with pytest.raises(ValueError, match="sorted"):
+        huffman_tree(np.array([1, 5]))
