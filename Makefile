@@ -32,6 +32,7 @@ bench: install-dev
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 	$(BIN)/python bench/reading.py
 	$(BIN)/python bench/threads.py
+	$(BIN)/python bench/hs.py
 	$(BIN)/python bench/items.py
 	$(BIN)/python bench/memory.py
 

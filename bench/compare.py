@@ -155,10 +155,8 @@ def run_w2v(corpus: Path, arch: str, work: Path, tokens: dict, exact: bool = Fal
     command += ["--hs"] if hs else []
     wall, rss, _, _ = measure(command)
     model = load_model(model_dir)
-    meta = model.meta
-    tokens[str(corpus)] = meta["corpus"]["tokens"]
-    train = meta["training"]["train_seconds"]
-    setup = meta["training"]["setup_seconds"]
+    tokens[str(corpus)] = model.meta["corpus"]["tokens"]
+    train, setup = model.training.train_seconds, model.training.setup_seconds
     tool = "w2v --exact" if exact else "w2v" if threads == THREADS else f"w2v {threads} thread"
     tool += " --hs" if hs else ""
     return Run(tool, arch, corpus.name, form_of(corpus), train, wall, setup,
