@@ -5,8 +5,9 @@ rarest word and the inner nodes in the order they are made, each queue already s
 smallest of the two queue heads are joined, n_words - 1 times, in linear time. As in word2vec.c,
 a leaf is taken only when its count is strictly below the next inner node's (on a tie the inner
 node goes first), and the first of the pair taken gets branch 0 and the second branch 1.
-Two differences from word2vec.c, neither of which changes what is trained: the node vectors'
-rows are in the reverse order of word2vec.c's syn1 (inner node a, made a-th, is row
+Among words of equal count the leaves are in a fixed pseudo-random order (`leaf_order`; word2vec.c:
+in order of first appearance). Two differences from word2vec.c, neither of which changes what
+is trained: the node vectors' rows are in the reverse order of word2vec.c's syn1 (inner node a, made a-th, is row
 n_words - 2 - a: the root is row 0 and the heaviest nodes, on most paths, come first, which is
 what weights.CopiedRows gives each thread a private copy of), and paths are not cut at 40 nodes
 (word2vec.c writes past its arrays when one is longer); they are stored end to end
@@ -23,14 +24,34 @@ from .kernel_types import Tree
 
 
 def huffman_tree(counts: np.ndarray) -> Tree:
-    """The Tree of a vocabulary with these counts (int64[n_words], non-increasing, n_words >= 2)."""
+    """The Tree of a vocabulary with these counts (int64[n_words], non-increasing, n_words >= 2):
+    the leaves are the words in `leaf_order`, built with `_build`."""
     counts = np.ascontiguousarray(counts, dtype=np.int64)
     if counts.shape[0] < 2:
         raise ConfigError("hierarchical softmax needs a vocabulary of at least 2 words")
     if np.any(counts[1:] > counts[:-1]):
         raise ValueError("counts must be sorted, most frequent first")
-    starts, points, codes = _build(counts)
-    return Tree(starts, points, codes, int(np.max(np.diff(starts))))
+    order = leaf_order(counts)
+    starts, points, codes = _build(counts[order])  # the same counts: only words of equal count move
+    leaf_of_word = np.empty_like(order)
+    leaf_of_word[order] = np.arange(order.size)
+    lengths = np.diff(starts)[leaf_of_word]
+    word_starts = np.zeros(counts.size + 1, np.int64)
+    np.cumsum(lengths, out=word_starts[1:])
+    source = np.repeat(starts[leaf_of_word] - word_starts[:-1], lengths) + np.arange(word_starts[-1])
+    return Tree(word_starts, points[source], codes[source], int(lengths.max()))
+
+
+def leaf_order(counts: np.ndarray) -> np.ndarray:
+    """The words (ids) in the order the tree takes them as leaves: by count, most frequent first
+    as the vocabulary is, but among words of equal count in a fixed pseudo-random order rather
+    than the vocabulary's (alphabetical within a count). Alphabetical neighbours are often forms
+    of one word (zambia, zambian); side by side among the leaves they become siblings, whose
+    paths differ only in the last branch, and that cost 3 points of semantic analogies on the
+    benchmark corpus (bench/results/2026-12-01-hs.md). word2vec.c takes them in the order they
+    first appear in the corpus, which is as unrelated to spelling."""
+    scramble = np.random.default_rng(0x5EED).random(counts.size)
+    return np.lexsort((scramble, -counts))
 
 
 @numba.njit(cache=True)
