@@ -42,8 +42,10 @@ def test_model_dir_defaults_to_env_var(family_file, tmp_path):
     assert result.exit_code == 0 and result.stdout.startswith("animal1\n")
 
 
-@pytest.mark.parametrize("options,files", [(["--hs"], ["hs.npy", "input.npy"]),
-                                           (["--hs", "--negative", "3"], ["hs.npy", "input.npy", "output.npy"])])
+@pytest.mark.parametrize(
+    "options,files",
+    [(["--hs"], ["hs.npy", "input.npy"]), (["--hs", "--negative", "3"], ["hs.npy", "input.npy", "output.npy"])],
+)
 def test_train_hs_alone_or_with_negative_sampling(family_file, tmp_path, options, files):
     result = run("train", family_file, "--model-dir", tmp_path / "m", "--min-count", "1", "--dim", "8", "--epochs", "1",
                  *options)  # fmt: skip
