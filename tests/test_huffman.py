@@ -76,3 +76,11 @@ def test_words_of_equal_count_are_leaves_in_an_order_unrelated_to_the_vocabulary
         c, d = tree.starts[word + 1], tree.starts[word + 2]
         siblings += tree.points[a:b].tolist() == tree.points[c:d].tolist()  # same parent: vocabulary neighbours
     assert siblings < 30  # were they leaves in vocabulary order, most of these pairs would be siblings
+
+
+def test_words_of_equal_count_are_leaves_in_order_of_first_appearance_as_in_word2vec_c():
+    counts = np.array([9, 4, 4, 4, 1, 1])
+    first_seen = np.array([0, 7, 2, 5, 9, 3])  # the vocabulary's order within a count is alphabetical
+    assert leaf_order(counts, first_seen).tolist() == [0, 2, 3, 1, 5, 4]
+    tree = huffman_tree(counts, first_seen)
+    assert [paths_of(tree)[word] for word in leaf_order(counts, first_seen)] == reference.huffman(counts)

@@ -34,6 +34,9 @@ def test_order_is_count_descending_then_word(make_scan):
     vocab = vocab_of(make_scan(["b c a", "c b", "d"]), min_count=1)
     assert vocab.words == ["b", "c", "a", "d"]
     assert vocab.counts.tolist() == [2, 2, 1, 1]
+    assert vocab.first_seen.tolist() == [0, 1, 2, 3]  # b, then c, a, d (what the Huffman tree orders ties by)
+    later = vocab_of(make_scan(["z y", "a z"]), min_count=1)
+    assert later.words == ["z", "a", "y"] and later.first_seen.tolist() == [0, 2, 1]
 
 
 def test_min_count_and_max_vocab(make_scan):

@@ -23,7 +23,7 @@ from .errors import ConfigError
 from .kernel_types import Tree
 
 
-def huffman_tree(counts: np.ndarray) -> Tree:
+def huffman_tree(counts: np.ndarray, first_seen: np.ndarray | None = None) -> Tree:
     """The Tree of a vocabulary with these counts (int64[n_words], non-increasing, n_words >= 2):
     the leaves are the words in `leaf_order`, built with `_build`."""
     counts = np.ascontiguousarray(counts, dtype=np.int64)
@@ -31,7 +31,7 @@ def huffman_tree(counts: np.ndarray) -> Tree:
         raise ConfigError("hierarchical softmax needs a vocabulary of at least 2 words")
     if np.any(counts[1:] > counts[:-1]):
         raise ValueError("counts must be sorted, most frequent first")
-    order = leaf_order(counts)
+    order = leaf_order(counts, first_seen)
     starts, points, codes = _build(counts[order])  # the same counts: only words of equal count move
     leaf_of_word = np.empty_like(order)
     leaf_of_word[order] = np.arange(order.size)
@@ -42,16 +42,20 @@ def huffman_tree(counts: np.ndarray) -> Tree:
     return Tree(word_starts, points[source], codes[source], int(lengths.max()))
 
 
-def leaf_order(counts: np.ndarray) -> np.ndarray:
+def leaf_order(counts: np.ndarray, first_seen: np.ndarray | None = None) -> np.ndarray:
     """The words (ids) in the order the tree takes them as leaves: by count, most frequent first
-    as the vocabulary is, but among words of equal count in a fixed pseudo-random order rather
-    than the vocabulary's (alphabetical within a count). Alphabetical neighbours are often forms
-    of one word (zambia, zambian); side by side among the leaves they become siblings, whose
-    paths differ only in the last branch, and that cost 3 points of semantic analogies on the
-    benchmark corpus (bench/results/2026-12-01-hs.md). word2vec.c takes them in the order they
-    first appear in the corpus, which is as unrelated to spelling."""
-    scramble = np.random.default_rng(0x5EED).random(counts.size)
-    return np.lexsort((scramble, -counts))
+    as the vocabulary is, but among words of equal count by their first occurrence in the corpus
+    (`first_seen`, Vocab.first_seen), as word2vec.c has them, not in the vocabulary's order
+    (alphabetical within a count). Neighbouring leaves of equal count become siblings, whose
+    paths differ only in the last branch: word2vec.c's order makes siblings of rare words that
+    first appear in the same text, often on one subject (lusaka, kwacha), and alphabetical order
+    makes siblings of forms of one word (zambia, zambian); with alphabetical or random order
+    skip-gram and CBOW lost 2-3 points on the semantic analogies against word2vec.c
+    (bench/results/2026-12-01-hs.md). Without first_seen (a vocabulary that was not counted
+    here): a fixed pseudo-random order."""
+    if first_seen is None:
+        first_seen = np.random.default_rng(0x5EED).random(counts.size)
+    return np.lexsort((first_seen, -counts))
 
 
 @numba.njit(cache=True)

@@ -203,7 +203,7 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
     config, record, vocab = model.config, model.training, model.vocab
     threads = weights.threads
     keep = keep_probabilities(vocab.counts, config.sample)
-    tree = huffman_tree(vocab.counts) if config.hs else NO_TREE
+    tree = huffman_tree(vocab.counts, vocab.first_seen) if config.hs else NO_TREE
     sampling = Sampling(keep, *kernels.build_alias_table(noise_distribution(vocab.counts, config.ns_exponent)), tree)
     settings = kernel_settings(config)
     entry = _load_kernel(method_of(config), weights, sampling, settings, log)

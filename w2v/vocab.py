@@ -23,6 +23,9 @@ class Vocab:
 
     words: list[str]
     counts: np.ndarray  # int64[n_words]
+    # int64[n_words]: ranks each word by its first occurrence in the corpus (lower: earlier), when
+    # the vocabulary was just counted (not kept in the model directory); see huffman.leaf_order
+    first_seen: np.ndarray | None = field(default=None, repr=False)
     _index: dict[str, int] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -86,8 +89,9 @@ def build_vocab(
     order = sorted(range(kept.size), key=lambda k: (-kept_counts[k], words[k]))
     if max_vocab is not None:
         order = order[:max_vocab]
-    vocab = Vocab([words[k].decode("utf-8") for k in order], counts[kept[order]].astype(np.int64))
-    return vocab, kept[order].astype(np.int64)
+    scan_ids = kept[order].astype(np.int64)  # the scan numbers words as it first meets them
+    vocab = Vocab([words[k].decode("utf-8") for k in order], counts[kept[order]].astype(np.int64), scan_ids)
+    return vocab, scan_ids
 
 
 @dataclass
