@@ -5,10 +5,10 @@ rarest word and the inner nodes in the order they are made, each queue already s
 smallest of the two queue heads are joined, n_words - 1 times, in linear time. As in word2vec.c,
 a leaf is taken only when its count is strictly below the next inner node's (on a tie the inner
 node goes first), and the first of the pair taken gets branch 0 and the second branch 1.
-Among words of equal count the leaves are in a fixed pseudo-random order (`leaf_order`; word2vec.c:
-in order of first appearance). Two differences from word2vec.c, neither of which changes what
-is trained: the node vectors' rows are in the reverse order of word2vec.c's syn1 (inner node a, made a-th, is row
-n_words - 2 - a: the root is row 0 and the heaviest nodes, on most paths, come first, which is
+Among words of equal count the leaves are in order of first appearance in the corpus, as
+word2vec.c has them (`leaf_order`). Two differences from word2vec.c, neither of which changes
+what is trained: the node vectors' rows are in the reverse order of word2vec.c's syn1 (inner
+node a, made a-th, is row n_words - 2 - a: the root is row 0 and the heaviest nodes, on most paths, come first, which is
 what weights.CopiedRows gives each thread a private copy of), and paths are not cut at 40 nodes
 (word2vec.c writes past its arrays when one is longer); they are stored end to end
 (kernel_types.Tree), not in fixed 40-entry arrays.
@@ -49,8 +49,8 @@ def leaf_order(counts: np.ndarray, first_seen: np.ndarray | None = None) -> np.n
     (alphabetical within a count). Neighbouring leaves of equal count become siblings, whose
     paths differ only in the last branch: word2vec.c's order makes siblings of rare words that
     first appear in the same text, often on one subject (lusaka, kwacha), and alphabetical order
-    makes siblings of forms of one word (zambia, zambian); with alphabetical or random order
-    skip-gram and CBOW lost 2-3 points on the semantic analogies against word2vec.c
+    makes siblings of forms of one word (zambia, zambian). Single runs' semantic analogies moved
+    by about 2 points with the order; no order tried closed w2v's gap to word2vec.c
     (bench/results/2026-12-01-hs.md). Without first_seen (a vocabulary that was not counted
     here): a fixed pseudo-random order."""
     if first_seen is None:

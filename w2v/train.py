@@ -114,8 +114,8 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
             hs_vectors, output_vectors = checkpoint.hs_vectors, checkpoint.output_vectors
             if (hs_vectors is None) == config.hs or (output_vectors is None) == (config.negative > 0):
                 raise W2VError(f"{model_dir} lacks the output or node vectors its options train; it cannot be resumed")
-            weights = TrainingWeights.resumed(checkpoint.input_vectors, checkpoint.output_vectors, threads,
-                                              node_vectors=checkpoint.hs_vectors)  # fmt: skip
+            weights = TrainingWeights.resumed(checkpoint.input_vectors, output_vectors, threads,
+                                              node_vectors=hs_vectors)  # fmt: skip
             record = TrainingRecord(epochs_done=checkpoint.training.epochs_done,
                                     epoch_loss=list(checkpoint.training.epoch_loss))  # fmt: skip
         if config.init_vectors is not None:
