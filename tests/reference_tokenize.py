@@ -50,7 +50,7 @@ def _ascii_table(lowercase: bool, keep: bytes) -> bytes:
     return bytes(table)
 
 
-_ALNUM = bytes(c for c in range(128) if bytes([c]).isalnum())
+_ALNUM = bytes(c for c in range(128) if bytes([c]).isalnum()) + b"_"
 _SIMPLE_TABLES = {lower: _ascii_table(lower, _ALNUM) for lower in (False, True)}
 _WHITESPACE_TABLES = {
     lower: _ascii_table(lower, bytes(c for c in range(128) if not chr(c).isspace())) for lower in (False, True)
@@ -59,7 +59,7 @@ _WHITESPACE_TABLES = {
 
 @functools.cache
 def _simple_separator() -> re.Pattern:
-    """Characters that separate words under "simple": not a letter/digit/mark, or underscore.
+    """Characters that separate words under "simple": not a letter, digit, underscore or mark.
 
     Python's \\w leaves out combining marks (Devanagari vowel signs, decomposed accents), so
     they are added; built on first use, as scanning the code space takes a moment.
@@ -67,7 +67,7 @@ def _simple_separator() -> re.Pattern:
     marks = "".join(
         re.escape(chr(code)) for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code))[0] == "M"
     )
-    return re.compile(f"[^\\w\\n{marks}]|_")
+    return re.compile(f"[^\\w\\n{marks}]")
 
 
 def normalize(chunk: bytes, tokenizer: str, lowercase: bool) -> tuple[bytes, int]:

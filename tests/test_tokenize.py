@@ -10,7 +10,11 @@ from w2v.tokenize import normalize, tokenize
 
 
 def test_simple_splits_on_punctuation_and_lowercases():
-    assert tokenize("Hello, World! It's 2024_x.") == ["hello", "world", "it", "s", "2024", "x"]
+    assert tokenize("Hello, World! It's 2024-x.") == ["hello", "world", "it", "s", "2024", "x"]
+
+
+def test_simple_keeps_underscores_so_that_joined_phrases_stay_whole():
+    assert tokenize("New_York and __init__, _") == ["new_york", "and", "__init__", "_"]
 
 
 def test_simple_keeps_accented_and_combining_letters_in_one_word():

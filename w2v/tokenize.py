@@ -2,10 +2,11 @@
 a run of non-space bytes and b"\\n" ends a line, so that the word table (text_kernels) splits
 them at compiled speed.
 
-- "simple": words are runs of Unicode letters, digits and combining marks; everything else
-  separates words. Each Han ideograph and each kana is a token of its own, so unsegmented
-  Chinese or Japanese never becomes one "word" per sentence (segment it beforehand, e.g. with
-  jieba, and use "whitespace" to keep real words). Text is put in NFC (decomposed accents equal
+- "simple": words are runs of Unicode letters, digits, combining marks and the underscore (so
+  that phrases joined by `w2v phrases`, new_york, stay whole); everything else separates words.
+  Each Han ideograph and each kana is a token of its own, so unsegmented Chinese or Japanese
+  never becomes one "word" per sentence (segment it beforehand, e.g. with jieba, and use
+  "whitespace" to keep real words). Text is put in NFC (decomposed accents equal
   composed ones).
 - "whitespace": split on Unicode whitespace only, for text that is already tokenised.
 
@@ -60,21 +61,21 @@ def _ascii_table(lowercase: bool, keep: bytes) -> bytes:
     return bytes(table)
 
 
-_ALNUM = bytes(c for c in range(128) if bytes([c]).isalnum())
+_ALNUM = bytes(c for c in range(128) if bytes([c]).isalnum()) + b"_"
 _SIMPLE_TABLES = {lower: _ascii_table(lower, _ALNUM) for lower in (False, True)}
 _WHITESPACE_TABLES = {
     lower: _ascii_table(lower, bytes(c for c in range(128) if not chr(c).isspace())) for lower in (False, True)
 }
 
 
-RULES_VERSION = 1  # of character_actions' rules: part of its cache's name
+RULES_VERSION = 2  # of character_actions' rules: part of its cache's name
 
 
 @functools.cache
 def character_actions(tokenizer: str) -> np.ndarray:
     """What becomes of each code point under `tokenizer`: uint8[0x110000] of text_kernels' BLANK,
-    KEEP, ALONE and LINE. "simple" keeps letters and digits (str.isalnum, which is what Python's
-    regular expressions call \\w, less the underscore) and combining marks (category M), alone
+    KEEP, ALONE and LINE. "simple" keeps letters, digits and the underscore (what Python's regular
+    expressions call \\w: str.isalnum and "_") and combining marks (category M), alone
     for the unsegmented scripts, blanks the rest; "whitespace" blanks str.isspace characters and
     keeps the rest. Built from this Python's unicodedata (under a second), then kept in a cache
     file named after its Unicode version and these rules; loaded from there in milliseconds."""
@@ -108,9 +109,9 @@ def _build_actions(tokenizer: str) -> np.ndarray:
     everything = "".join(map(chr, range(0x110000)))
     if tokenizer == "simple":
         actions = np.full(0x110000, BLANK, dtype=np.uint8)
-        actions[[match.start() for match in re.finditer(r"[^\W_]", everything)]] = KEEP  # str.isalnum
+        actions[[match.start() for match in re.finditer(r"\w", everything)]] = KEEP  # str.isalnum and "_"
         # Marks are printable and not alphanumeric: only those few thousand need their category.
-        candidates = [char for char in everything if char.isprintable() and not char.isalnum()]
+        candidates = [char for char in everything if char.isprintable() and not char.isalnum() and char != "_"]
         actions[[ord(char) for char in candidates if unicodedata.category(char)[0] == "M"]] = KEEP
         for first, last in UNSEGMENTED_RANGES:
             span = actions[first : last + 1]
