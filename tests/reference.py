@@ -209,3 +209,43 @@ def huffman(counts):
             node = parent[node]
         paths.append((points, codes))
     return paths
+
+
+def word2phrase(lines: list[list[str]], min_count: int, threshold: float, scorer: str = "default") -> list[list[str]]:
+    """One pass of word2phrase.c on tokenised lines, from its definition: count words and the
+    pairs adjacent on a line; a pair joins (a_b) where score > threshold, the default score
+    (count(ab) - min_count) / count(a) / count(b) * tokens in float32 arithmetic, npmi
+    ln(p(ab) / p(a) p(b)) / -ln(p(ab)); a pair or word seen fewer than min_count times never
+    joins; left to right, a word joined to the one before it joins nothing after it."""
+    words: dict[str, int] = {}
+    pairs: dict[tuple[str, str], int] = {}
+    for line in lines:
+        for i, word in enumerate(line):
+            words[word] = words.get(word, 0) + 1
+            if i:
+                pairs[(line[i - 1], word)] = pairs.get((line[i - 1], word), 0) + 1
+    tokens = sum(words.values())
+
+    def score(a: str, b: str) -> float:
+        ab, ca, cb = pairs.get((a, b), 0), words[a], words[b]
+        if min(ab, ca, cb) < min_count:
+            return -math.inf
+        if scorer == "default":
+            f32 = np.float32
+            return float(f32(ab - min_count) / f32(ca) / f32(cb) * f32(tokens))
+        return math.log((ab / tokens) / ((ca / tokens) * (cb / tokens))) / -math.log(ab / tokens)
+
+    limit = np.float32(threshold) if scorer == "default" else threshold
+    out = []
+    for line in lines:
+        joined: list[str] = []
+        can_join = False
+        for i, word in enumerate(line):
+            if can_join and score(line[i - 1], word) > limit:
+                joined[-1] += "_" + word
+                can_join = False
+            else:
+                joined.append(word)
+                can_join = True
+        out.append(joined)
+    return out

@@ -11,15 +11,18 @@
     # items: sessions or random walks on a graph, evaluated on next-item prediction
     w2v.write_walks(w2v.read_edge_list("graph.txt"), "walks.txt", walks_per_node=10, length=40)
     w2v.evaluate_next_item(model, "test.txt", k=10)     # .hr, .ndcg, .mrr, .covered, .total
+    # phrases (new_york) before training, as word2phrase.c makes them
+    w2v.phrases("corpus.txt", "phrased.txt", w2v.PhrasesConfig(passes=2), save_table="phrases.tsv")
 
-Importing w2v does not import numba; training and writing walks do.
+Importing w2v does not import numba; training, phrases and writing walks do.
 """
 
 from .checkpoints import Interrupted
-from .config import DEFAULTS, TrainConfig
+from .config import DEFAULTS, PhrasesConfig, TrainConfig
 from .errors import ConfigError, CorpusError, EmptyVocabularyError, ModelFormatError, UnknownWordError, W2VError
 from .graph import read_edge_list, write_walks
 from .model import Model, TrainingRecord
+from .phrases import phrases
 from .query import Neighbor, nearest
 from .sessions import evaluate_next_item, split_sessions
 from .storage import load_model as load
@@ -48,6 +51,7 @@ __all__ = [
     "Model",
     "ModelFormatError",
     "Neighbor",
+    "PhrasesConfig",
     "TrainConfig",
     "TrainingRecord",
     "UnknownWordError",
@@ -56,6 +60,7 @@ __all__ = [
     "evaluate_next_item",
     "load",
     "nearest",
+    "phrases",
     "read_edge_list",
     "save",
     "split_sessions",

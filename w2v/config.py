@@ -135,3 +135,43 @@ class TrainConfig:
 
 
 DEFAULTS = TrainConfig()
+
+
+SCORERS = ("default", "npmi")
+DEFAULT_THRESHOLD = {"default": 100.0, "npmi": 0.5}
+
+
+@dataclass(frozen=True, slots=True)
+class PhrasesConfig:
+    """How `w2v phrases` joins pairs of words. Defaults follow word2phrase.c.
+
+    scorer "default" is word2phrase.c's (count(ab) - min_count) / count(a) / count(b) x tokens;
+    "npmi" is gensim's normalised pointwise mutual information, in [-1, 1]. threshold None means
+    the scorer's default: 100, or 0.5 for npmi. A pair scoring above it is joined.
+    """
+
+    threshold: float | None = None
+    min_count: int = 5
+    scorer: str = "default"
+    passes: int = 1
+    tokenizer: str = "simple"
+    lowercase: bool | None = None  # None: lowercase under "simple", keep case under "whitespace"
+    max_vocab_memory: int | None = DEFAULT_VOCAB_MEMORY  # bytes for counting words and pairs; None: no limit
+
+    def __post_init__(self) -> None:
+        if self.scorer not in SCORERS:
+            raise ConfigError(f"scorer must be one of {', '.join(SCORERS)}, got {self.scorer!r}")
+        if self.tokenizer not in TOKENIZERS:
+            raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
+        if self.threshold is None:
+            object.__setattr__(self, "threshold", DEFAULT_THRESHOLD[self.scorer])
+        if self.lowercase is None:
+            object.__setattr__(self, "lowercase", lowercase_by_default(self.tokenizer))
+        if self.scorer == "npmi" and not -1 <= self.threshold <= 1:
+            raise ConfigError(f"the npmi scorer's threshold must be in [-1, 1], got {self.threshold}")
+        if self.min_count < 1:
+            raise ConfigError(f"min_count must be at least 1, got {self.min_count}")
+        if self.passes < 1:
+            raise ConfigError(f"passes must be at least 1, got {self.passes}")
+        if self.max_vocab_memory is not None and self.max_vocab_memory < MIN_VOCAB_MEMORY:
+            raise ConfigError(f"max_vocab_memory must be at least 1 MB, got {self.max_vocab_memory} bytes")

@@ -296,6 +296,41 @@ class WordTable:
         return [pool[start:end].tobytes() for start, end in zip(starts, ends, strict=True)]
 
 
+def forget_rare_words(table: WordTable, pruning: Pruning, memory_limit: int, chunk: np.ndarray, tokens_before: int,
+                      log: Callable[[str], None] | None, what: str = "word table") -> np.ndarray:  # fmt: skip
+    """Forget the words seen fewer than pruning.threshold times, the threshold rising by one
+    each time, until `table` uses at most half of `memory_limit` (word2vec.c's ReduceVocab);
+    record it in `pruning`, remap the ids of the current `chunk` in place (a forgotten word's
+    become DROPPED), and log it. Returns old id -> new id (int32, -1 for the forgotten)."""
+    from .text_kernels import DROPPED, LINE_BREAK
+
+    before, dropped_tokens = table.n_words, 0
+    remap = np.arange(table.n_words, dtype=np.int32)
+    while table.memory() > memory_limit // 2 and table.n_words:
+        pruning.threshold += 1
+        counts = table.counts[: table.n_words]
+        dropped_tokens += int(counts[counts < pruning.threshold].sum())
+        step = table.prune(pruning.threshold)
+        remap = np.where(remap >= 0, step[np.maximum(remap, 0)], -1).astype(np.int32)
+    tokens = chunk >= 0
+    chunk[tokens] = np.where(remap[chunk[tokens]] >= 0, remap[chunk[tokens]], DROPPED)
+    pruning.times += 1
+    pruning.words += before - table.n_words
+    pruning.tokens += dropped_tokens
+    if log is not None:
+        seen = tokens_before + int(np.count_nonzero(chunk != LINE_BREAK))
+        log(pruned_message(what, memory_limit, seen, before - table.n_words, "words", pruning.threshold,
+                           dropped_tokens))  # fmt: skip
+    return remap
+
+
+def pruned_message(what: str, memory_limit: int, seen: int, forgotten: int, things: str, threshold: int,
+                   occurrences: int) -> str:  # fmt: skip
+    return (f"the {what} reached --max-vocab-memory ({memory_limit / 2**20:,.0f} MB) after {seen:,} tokens: "
+            f"forgot {forgotten:,} {things} seen fewer than {threshold} times "
+            f"({occurrences:,} occurrences)")  # fmt: skip
+
+
 def _grown(array: np.ndarray, at_least: int) -> np.ndarray:
     """A bigger copy of `array` (zeros past the old end)."""
     bigger = np.zeros(max(at_least, 2 * array.size), dtype=array.dtype)  # calloc: untouched pages cost nothing
@@ -365,31 +400,11 @@ class _Scanner:
         """Forget the rarest words until the table is at most half its limit; remap the current
         chunk's first `written` ids in place (those spooled before keep the old ids: a new
         generation, whose old id -> new id map is saved for vocab.encode)."""
-        from .text_kernels import DROPPED, LINE_BREAK
-
-        table, pruning = self.table, self.pruning
-        before, dropped_tokens = table.n_words, 0
-        remap = np.arange(table.n_words, dtype=np.int32)
-        while table.memory() > self.memory_limit // 2 and table.n_words:
-            pruning.threshold += 1
-            counts = table.counts[: table.n_words]
-            dropped_tokens += int(counts[counts < pruning.threshold].sum())
-            step = table.prune(pruning.threshold)
-            remap = np.where(remap >= 0, step[np.maximum(remap, 0)], -1).astype(np.int32)
-        path = self.directory / f"generation-{len(pruning.generations)}.npy"
+        remap = forget_rare_words(self.table, self.pruning, self.memory_limit, self.buffer[:written],
+                                  self.n_tokens, self.log)  # fmt: skip
+        path = self.directory / f"generation-{len(self.pruning.generations)}.npy"
         save_array(path, remap)
-        pruning.generations.append((self.spool.size, path))
-        chunk = self.buffer[:written]
-        tokens = chunk >= 0
-        chunk[tokens] = np.where(remap[chunk[tokens]] >= 0, remap[chunk[tokens]], DROPPED)
-        pruning.times += 1
-        pruning.words += before - table.n_words
-        pruning.tokens += dropped_tokens
-        if self.log is not None:
-            seen = self.n_tokens + int(np.count_nonzero(chunk != LINE_BREAK))
-            self.log(f"the word table reached --max-vocab-memory ({self.memory_limit / 2**20:,.0f} MB) after "
-                     f"{seen:,} tokens: forgot {before - table.n_words:,} words seen fewer than {pruning.threshold} "
-                     f"times ({dropped_tokens:,} occurrences)")  # fmt: skip
+        self.pruning.generations.append((self.spool.size, path))
 
     def finish(self) -> Scan:
         self.spool.finish()

@@ -1,7 +1,8 @@
 """Compiled loops over text and token ids: the byte-string hash table that gives each distinct
-word an id while a corpus is read (corpus.WordTable), and the compaction of the id stream into
-vocabulary ids (vocab.encode). Training kernels are in kernels.py; only these two modules import
-numba, each self-contained (numba's cache does not notice edits to a jitted helper in another file).
+word an id while a corpus is read (corpus.WordTable), the compaction of the id stream into
+vocabulary ids (vocab.encode), and the pair counting and phrase writing of phrases.py.
+Training kernels are in kernels.py and walk_kernels.py; each module that imports numba is
+self-contained (numba's cache does not notice edits to a jitted helper in another file).
 """
 
 from __future__ import annotations
@@ -129,6 +130,111 @@ def compact_ids(ids, remap, line_ends):
             ids[kept] = word
             kept += 1
     return kept, n_lines
+
+
+# ---- Word pairs (phrases.py) -----------------------------------------------------------------
+# A pair of word ids (a, b) is the key a << 32 | b in an open-addressing table of int64 keys, -1
+# for an empty slot, with a count in the same slot of a parallel array.
+
+_PAIR_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+@numba.njit(cache=True)
+def _pair_slot(keys, key):
+    """The slot of `key` in `keys`, or the empty slot where it would go."""
+    mask = keys.shape[0] - 1
+    slot = np.int64((np.uint64(key) * _PAIR_MULTIPLIER) >> np.uint64(32)) & mask
+    while keys[slot] != key and keys[slot] >= 0:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@numba.njit(cache=True)
+def count_pairs(ids, start, previous, keys, counts, n_pairs, pair_limit):
+    """Count the pairs of adjacent word ids in ids[start:] (int32; LINE_BREAK and DROPPED end a
+    run of words), `previous` the id before ids[start] (-1 for none). Stops before adding pair
+    number `pair_limit` (the caller makes room and calls again from the returned position).
+    Returns (position reached, n_pairs, previous)."""
+    n = ids.shape[0]
+    for pos in range(start, n):
+        word = ids[pos]
+        if word < 0:
+            previous = -1
+            continue
+        if previous >= 0:
+            key = (np.int64(previous) << 32) | word
+            slot = _pair_slot(keys, key)
+            if keys[slot] < 0:
+                if n_pairs >= pair_limit:
+                    return pos, n_pairs, previous
+                keys[slot] = key
+                n_pairs += 1
+            counts[slot] += 1
+        previous = word
+    return n, n_pairs, previous
+
+
+@numba.njit(cache=True)
+def insert_pairs(keys, counts, new_keys, new_counts):
+    """Add distinct `new_keys` with `new_counts` to the empty table (keys all -1, counts 0)."""
+    for i in range(new_keys.shape[0]):
+        slot = _pair_slot(keys, new_keys[i])
+        keys[slot] = new_keys[i]
+        counts[slot] = new_counts[i]
+
+
+@numba.njit(cache=True)
+def write_phrases(text, table, pool, pool_starts, phrases, delimiter, out, state, max_token_bytes):
+    """Write normalised text (uint8[n], as index_tokens reads it) to `out` (uint8[>= n + 2]) with
+    single spaces between tokens, a line break for each b"\n", and `delimiter` instead of the
+    space where a token and the one before it are a pair in `phrases` (a pair table of word ids
+    in `table`, the word table). A token joined to the one before it joins nothing after it (as
+    in word2phrase.c). Tokens are cut as index_tokens cuts them.
+
+    state: int64[4], carried from chunk to chunk: the id of the token before (-1: none, unknown,
+    or already joined), whether the line has a token yet, tokens written, pairs joined.
+    Returns the number of bytes written."""
+    n = text.shape[0]
+    previous, started = state[0], state[1]
+    m = 0
+    pos = 0
+    while pos < n:
+        byte = text[pos]
+        if byte == 32 or (9 <= byte <= 13):
+            if byte == 10:
+                out[m] = 10
+                m += 1
+                previous, started = -1, 0
+            pos += 1
+            continue
+        token_start = pos
+        while pos < n:
+            byte = text[pos]
+            if byte == 32 or (9 <= byte <= 13):
+                break
+            if pos - token_start >= max_token_bytes and byte & 0xC0 != 0x80:
+                break
+            pos += 1
+        word = table[_find_slot(table, pool, pool_starts, text, token_start, pos, _hash_bytes(text, token_start, pos))]
+        joined = False
+        if previous >= 0 and word >= 0:
+            key = (np.int64(previous) << 32) | word
+            joined = phrases[_pair_slot(phrases, key)] == key
+        if started:
+            out[m] = delimiter if joined else 32
+            m += 1
+        for i in range(token_start, pos):
+            out[m] = text[i]
+            m += 1
+        started = 1
+        state[2] += 1
+        if joined:
+            state[3] += 1
+            previous = -1
+        else:
+            previous = word
+    state[0], state[1] = previous, started
+    return m
 
 
 # ---- Tokenizer rules on UTF-8 bytes ----------------------------------------------------------

@@ -3,7 +3,7 @@ stderr; a W2VError becomes one "Error: ..." line and exit status 1 (see `user_er
 
 This module holds the group and what the commands share; the commands are in train.py (train),
 query.py (neighbors, analogy, similarity), files.py (export, import, evaluate, split-sessions,
-walks) and plot.py (plot)."""
+walks), phrases.py (phrases) and plot.py (plot)."""
 
 from __future__ import annotations
 
@@ -85,4 +85,4 @@ def main():
 
 
 # The commands, registered on `cli` as their modules are imported.
-from . import files, plot, query, train  # noqa: E402, F401
+from . import files, phrases, plot, query, train  # noqa: E402, F401
