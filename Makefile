@@ -33,6 +33,8 @@ bench: install-dev
 	$(BIN)/python bench/reading.py
 	$(BIN)/python bench/threads.py
 	$(BIN)/python bench/hs.py
+	$(BIN)/python bench/phrases.py --train
+	$(BIN)/python bench/chinese.py
 	$(BIN)/python bench/items.py
 	$(BIN)/python bench/memory.py
 

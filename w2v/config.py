@@ -11,7 +11,7 @@ from .sampling import NOISE_POWER
 from .tokenize import lowercase_by_default
 
 ARCHITECTURES = ("skipgram", "cbow")
-TOKENIZERS = ("simple", "whitespace")
+TOKENIZERS = ("simple", "whitespace", "jieba")
 
 # word2vec.c's starting learning rates; the rate decays linearly to alpha * MIN_ALPHA_RATIO.
 DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}

@@ -29,7 +29,6 @@ import numpy as np
 
 from .errors import CorpusError
 from .spool import Spool, save_array
-from .tokenize import normalize
 
 CHUNK_BYTES = 1 << 22  # 4 MiB of raw text per chunk
 MAX_TOKEN_BYTES = 1 << 20  # a "word" longer than 1 MiB (binary garbage) is cut into pieces this long
@@ -347,15 +346,18 @@ def scan(
     chunk_bytes: int = CHUNK_BYTES,
     memory_limit: int | None = None,
     log: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> Scan:
     """Tokenise every source once, writing the id stream to DIRECTORY/ids.npy; memory stays
     bounded by the word table (at most `memory_limit` bytes, pruning as needed) and one chunk.
 
     `progress(consumed_bytes)` is called after each chunk; `log(message)` when words are pruned.
+    `workers`: processes segmenting under the "jieba" tokenizer (default: one per core).
     """
+    from .segment import normalized_chunks
+
     scanner = _Scanner(Path(directory), memory_limit, log)
-    for chunk, ends_line, consumed in read_chunks(sources, chunk_bytes):
-        text, bad = normalize(chunk, tokenizer, lowercase)
+    for text, ends_line, consumed, bad in normalized_chunks(sources, tokenizer, lowercase, chunk_bytes, workers):
         scanner.add(text, ends_line, bad)
         if progress is not None:
             progress(consumed)

@@ -39,13 +39,12 @@ from .corpus import (
     WordTable,
     forget_rare_words,
     pruned_message,
-    read_chunks,
     resolve_sources,
 )
 from .errors import W2VError
 from .formats import atomic_write
 from .report import Log, plural
-from .tokenize import normalize
+from .segment import normalized_chunks
 
 DELIMITER = "_"
 TABLE_HEADER = "# w2v phrase table "
@@ -117,9 +116,11 @@ def phrases(corpus: str | list[str], out: str | Path | None, config: PhrasesConf
     if directory is not None and not directory.is_dir():
         raise W2VError(f"cannot write {out}: {directory} is not a directory")
     with tempfile.TemporaryDirectory(prefix=".w2v-phrases-", dir=directory) as scratch:
-        if table is None and any(source.name == "-" for source in sources):
-            sources = [_spooled_stdin(Path(scratch)) if source.name == "-" else source for source in sources]
         tokenizer, lowercase = config.tokenizer, config.lowercase
+        if table is None and tokenizer == "jieba":  # segmented once, not once per read
+            sources, tokenizer, lowercase = [_segmented(sources, lowercase, Path(scratch), log)], "whitespace", False
+        elif table is None and any(source.name == "-" for source in sources):
+            sources = [_spooled_stdin(Path(scratch)) if source.name == "-" else source for source in sources]
         for number in range(1, config.passes + 1):
             report = PassReport()
             started = time.perf_counter()
@@ -150,8 +151,7 @@ def learn_pass(sources: list[Source], config: PhrasesConfig, tokenizer: str, low
     counter = _Counter(config.max_vocab_memory, log)
     total = sum(source.size for source in sources)
     with log.reading(total) as bar:
-        for chunk, ends_line, consumed in read_chunks(sources):
-            text, _ = normalize(chunk, tokenizer, lowercase)
+        for text, ends_line, consumed, _ in normalized_chunks(sources, tokenizer, lowercase):
             counter.add(text, ends_line)
             bar.update(consumed - bar.n)
     words, pairs = counter.words, counter.pairs
@@ -200,8 +200,7 @@ def apply_pass(sources: list[Source], table: PassTable, tokenizer: str, lowercas
     state = np.array([-1, 0, 0, 0], dtype=np.int64)  # see write_phrases
     total = sum(source.size for source in sources)
     with log.reading(total) as bar:
-        for chunk, ends_line, consumed in read_chunks(sources):
-            text, _ = normalize(chunk, tokenizer, lowercase)
+        for text, ends_line, consumed, _ in normalized_chunks(sources, tokenizer, lowercase):
             data = np.frombuffer(text, dtype=np.uint8)
             out = np.empty(data.size + 2, dtype=np.uint8)  # a separator before the first token, a last line break
             size = write_phrases(data, words.table, words.pool, words.pool_starts, keys, delimiter, out, state,
@@ -326,6 +325,21 @@ def _write_output(target: str | Path | None, write: Callable) -> None:
         sys.stdout.buffer.flush()
     else:
         atomic_write(Path(target), write)
+
+
+def _segmented(sources: list[Source], lowercase: bool, directory: Path, log: Log) -> Source:
+    """The sources segmented by jieba and normalised, in a file (a pass reads its text twice)."""
+    path = directory / "segmented.txt"
+    line_open = False  # whether text was written since the last line break
+    with open(path, "wb") as out, log.reading(sum(source.size for source in sources)) as bar:
+        for text, ends_line, consumed, _ in normalized_chunks(sources, "jieba", lowercase):
+            out.write(text)
+            line_open = text[-1:] != b"\n" if text else line_open
+            if ends_line and line_open:  # the end of a file ends its last line
+                out.write(b"\n")
+                line_open = False
+            bar.update(consumed - bar.n)
+    return Source(str(path), path.stat().st_size)
 
 
 def _spooled_stdin(directory: Path) -> Source:

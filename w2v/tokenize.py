@@ -9,6 +9,9 @@ them at compiled speed.
   "whitespace" to keep real words). Text is put in NFC (decomposed accents equal
   composed ones).
 - "whitespace": split on Unicode whitespace only, for text that is already tokenised.
+- "jieba": Chinese words as jieba cuts them (segment.py runs it), then the rules of "simple"
+  except that Han characters and kana stay together as jieba joined them: punctuation goes,
+  Latin words are kept and lowercased, mixed text works.
 
 `\\r\\n`, a lone `\\r`, U+0085, U+2028 and U+2029 end a line like `\\n`. Invalid UTF-8 is replaced by
 U+FFFD, one per invalid byte (a separator under "simple", a character under "whitespace"), and
@@ -107,13 +110,13 @@ def _build_actions(tokenizer: str) -> np.ndarray:
     from .text_kernels import ALONE, BLANK, KEEP, LINE
 
     everything = "".join(map(chr, range(0x110000)))
-    if tokenizer == "simple":
+    if tokenizer in ("simple", "jieba"):
         actions = np.full(0x110000, BLANK, dtype=np.uint8)
         actions[[match.start() for match in re.finditer(r"\w", everything)]] = KEEP  # str.isalnum and "_"
         # Marks are printable and not alphanumeric: only those few thousand need their category.
         candidates = [char for char in everything if char.isprintable() and not char.isalnum() and char != "_"]
         actions[[ord(char) for char in candidates if unicodedata.category(char)[0] == "M"]] = KEEP
-        for first, last in UNSEGMENTED_RANGES:
+        for first, last in UNSEGMENTED_RANGES if tokenizer == "simple" else ():  # jieba has segmented them
             span = actions[first : last + 1]
             span[span == KEEP] = ALONE
     else:
@@ -123,7 +126,7 @@ def _build_actions(tokenizer: str) -> np.ndarray:
     return actions
 
 
-def _decode(chunk: bytes) -> tuple[str, int]:
+def decode(chunk: bytes) -> tuple[str, int]:
     """The chunk as text, each invalid byte replaced by U+FFFD; and their number."""
     try:
         return chunk.decode("utf-8"), 0
@@ -136,17 +139,18 @@ def normalize(chunk: bytes, tokenizer: str, lowercase: bool) -> tuple[bytes, int
     """Normalise a chunk of UTF-8 text for splitting.
 
     Returns (normalised bytes, number of invalid UTF-8 bytes replaced). The chunk must not
-    end inside a UTF-8 sequence (corpus.py cuts chunks after an ASCII space or newline).
+    end inside a UTF-8 sequence (corpus.py cuts chunks after an ASCII space or newline). Under
+    "jieba" the chunk must have been segmented (segment.segment_jieba).
     """
     if chunk.isascii():
-        tables = _SIMPLE_TABLES if tokenizer == "simple" else _WHITESPACE_TABLES
+        tables = _WHITESPACE_TABLES if tokenizer == "whitespace" else _SIMPLE_TABLES
         return chunk.translate(tables[lowercase]), 0
     from .text_kernels import separate
 
-    text, invalid = _decode(chunk)
+    text, invalid = decode(chunk)
     if lowercase:
         text = text.lower()
-    if tokenizer == "simple" and not unicodedata.is_normalized("NFC", text):
+    if tokenizer != "whitespace" and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     out = np.empty(2 * data.size, dtype=np.uint8)
@@ -154,13 +158,19 @@ def normalize(chunk: bytes, tokenizer: str, lowercase: bool) -> tuple[bytes, int
 
 
 def lowercase_by_default(tokenizer: str) -> bool:
-    """ "simple" lowercases unless told not to; "whitespace" keeps the text as it is."""
-    return tokenizer == "simple"
+    """ "simple" and "jieba" lowercase unless told not to; "whitespace" keeps the text as it is."""
+    return tokenizer != "whitespace"
 
 
 def tokenize(text: str, tokenizer: str = "simple", lowercase: bool | None = None) -> list[str]:
     """Tokens of one piece of text, the way training sees them (line breaks dropped)."""
     if lowercase is None:
         lowercase = lowercase_by_default(tokenizer)
-    normalised, _ = normalize(text.encode("utf-8", errors="surrogateescape"), tokenizer, lowercase)
+    data = text.encode("utf-8", errors="surrogateescape")
+    if tokenizer == "jieba":
+        from .segment import check_jieba, segment_jieba
+
+        check_jieba()
+        data, _ = segment_jieba(data)
+    normalised, _ = normalize(data, tokenizer, lowercase)
     return normalised.decode("utf-8").split()

