@@ -47,8 +47,8 @@ def peoples_daily(target: Path) -> Path:
         tagged = archive.extractfile(MEMBER).read().decode("utf-8")
     lines = []
     for line in tagged.splitlines():
-        words = [re.sub(r"/[A-Za-z]+$", "", token).strip("[]") for token in line.split()]
-        words = [re.sub(r"\]/?[a-z]*$", "", word) for word in words]
+        # word/tag, and [word/tag word/tag]tag around the parts of a name: keep the words
+        words = [re.sub(r"/[A-Za-z]+$", "", re.sub(r"\][A-Za-z]+$", "", token)).lstrip("[") for token in line.split()]
         if words:
             lines.append("".join(words))
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -86,3 +86,13 @@ def test_vector_of_sums_signed_unit_vectors(royal):
 def test_vector_of_rejects_bad_expressions(royal, expression, message):
     with pytest.raises(W2VError, match=re.escape(message)):
         vector_of(royal, expression)
+
+
+def test_neighbour_tables_align_wide_characters():
+    from w2v.cli.query import _neighbor_table, display_width
+    from w2v.query import Neighbor
+
+    assert (display_width("北京"), display_width("paris"), display_width("cafe\u0301")) == (4, 5, 4)
+    table = _neighbor_table("x", {"cosine": [Neighbor("北京大学", 0.5), Neighbor("paris", 0.25)]})
+    rows = table.splitlines()[2:]
+    assert [display_width(row) for row in rows] == [display_width(rows[0])] * 2

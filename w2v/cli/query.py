@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 
 import click
 
@@ -11,18 +12,30 @@ from ..errors import W2VError
 from . import cli, open_vectors, user_errors, vectors_source
 
 
+def display_width(text: str) -> int:
+    """Terminal columns `text` takes: two for wide characters (Han, kana, hangul), none for
+    combining marks."""
+    return sum(
+        0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text
+    )
+
+
+def _padded(text: str, width: int) -> str:
+    """`text` left-aligned in `width` terminal columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def _neighbor_table(word: str, columns: dict[str, list]) -> str:
     """Neighbour lists side by side: rank, then word and score for each metric."""
     titles = {"cosine": "similarity", "euclidean": "distance"}
-    width = max([12] + [len(n.word) for found in columns.values() for n in found]) + 2
+    width = max([12] + [display_width(n.word) for found in columns.values() for n in found]) + 2
     header = " rank" + "".join(f"  {metric:<{width}}{titles[metric]:>10}" for metric in columns)
     lines = [f"{word}", header]
     for row in range(max(len(found) for found in columns.values())):
         cells = []
         for found in columns.values():
-            cells.append(
-                f"  {found[row].word:<{width}}{found[row].score:>10.4f}" if row < len(found) else " " * (width + 12)
-            )
+            blank = " " * (width + 12)
+            cells.append(f"  {_padded(found[row].word, width)}{found[row].score:>10.4f}" if row < len(found) else blank)
         lines.append(f"{row + 1:>5}" + "".join(cells).rstrip())
     return "\n".join(lines)
 
@@ -157,9 +170,9 @@ def analogy(a, b, c, model_dir, vectors, encoding, limit, k, method, as_json):
                                "answers": [{"word": n.word, "score": round(n.score, 6)} for n in answers]},
                               ensure_ascii=False, indent=2))  # fmt: skip
         return
-    width = max([12] + [len(n.word) for n in answers]) + 2
+    width = max([12] + [display_width(n.word) for n in answers]) + 2
     click.echo(f"{a} : {b} :: {c} : ?")
-    click.echo("\n".join(f"{rank:>5}  {n.word:<{width}}{n.score:>8.4f}" for rank, n in enumerate(answers, 1)))
+    click.echo("\n".join(f"{rank:>5}  {_padded(n.word, width)}{n.score:>8.4f}" for rank, n in enumerate(answers, 1)))
 
 
 @cli.command()
