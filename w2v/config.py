@@ -18,6 +18,7 @@ DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
 MIN_ALPHA_RATIO = 1e-4
 
 DEFAULT_NEGATIVE = 5  # noise words per prediction, unless hs is on alone
+DEFAULT_BUCKETS = 2_000_000  # fastText's
 
 # Counting words keeps a table of every distinct word; past this many bytes (about 50M distinct
 # words) the rarest are forgotten, as word2vec.c does past 21M words.
@@ -55,6 +56,8 @@ class TrainConfig:
     shrink_window: bool = True  # each word draws its window in 1..window (word2vec.c); else the full window
     init_vectors: str | None = None  # vectors file or model directory whose rows start the words it has
     freeze_init: bool = False  # the input vectors taken from init_vectors are never updated
+    subwords: str | None = None  # "MIN-MAX": fastText's character n-grams of MIN..MAX characters; None: off
+    buckets: int = DEFAULT_BUCKETS  # rows the n-grams are hashed into (with subwords)
 
     def __post_init__(self) -> None:
         if self.negative is None:
@@ -89,6 +92,24 @@ class TrainConfig:
             raise ConfigError(f"alpha must be positive, got {self.alpha}")
         if self.min_alpha is not None and not 0 < self.min_alpha <= self.start_alpha:
             raise ConfigError(f"min_alpha must be in (0, alpha={self.start_alpha}], got {self.min_alpha}")
+        if self.subwords is not None:
+            from .subwords import parse_subwords
+
+            parse_subwords(self.subwords)
+            if self.init_vectors is not None:
+                raise ConfigError("init_vectors starts word vectors; with subwords a word's vector is made of "
+                                  "its n-grams' too: use one or the other")  # fmt: skip
+        if not 1 <= self.buckets < 2**31:
+            raise ConfigError(f"buckets must be in [1, 2**31), got {self.buckets}")
+
+    @property
+    def ngram_lengths(self) -> tuple[int, int] | None:
+        """(min_n, max_n) of the subwords, None without."""
+        if self.subwords is None:
+            return None
+        from .subwords import parse_subwords
+
+        return parse_subwords(self.subwords)
 
     @property
     def whole_line(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -147,13 +148,20 @@ def read_similarity(path: str | Path) -> list[tuple[str, str, float]]:
     return pairs
 
 
-def evaluate_similarity(words: list[str], vectors: np.ndarray, path: str | Path) -> SimilarityResult:
+def evaluate_similarity(words: list[str], vectors: np.ndarray, path: str | Path,
+                        unseen: Callable[[list[str]], np.ndarray] | None = None) -> SimilarityResult:  # fmt: skip
     """Spearman correlation between cosine similarity and the human scores, over the pairs
-    whose two words are in the vocabulary (case-insensitive)."""
+    whose two words are in the vocabulary (case-insensitive); with `unseen` (a model with
+    subwords: words -> their n-gram vectors), over every pair, as fastText counts them."""
     index: dict[str, int] = {}
     for i, word in enumerate(words):
         index.setdefault(word.lower(), i)
     pairs = read_similarity(path)
+    if unseen is not None:
+        missing = sorted({word for a, b, _ in pairs for word in (a, b) if word not in index})
+        if missing:
+            index.update({word: len(words) + k for k, word in enumerate(missing)})
+            vectors = np.concatenate([np.asarray(vectors, dtype=np.float32), unseen(missing)])
     covered = [(index[a], index[b], score) for a, b, score in pairs if a in index and b in index]
     name = Path(path).name
     if len(covered) < 2:
@@ -225,5 +233,6 @@ def evaluate(model: Model, analogies, similarity, restrict_vocab: int = 30_000) 
     for path in analogies:
         report.analogies[Path(path).name] = evaluate_analogies(model.words, model.input_vectors, path, restrict_vocab)
     for path in similarity:
-        report.similarity.append(evaluate_similarity(model.words, model.input_vectors, path))
+        unseen = model.unseen_vectors if model.has_subwords else None
+        report.similarity.append(evaluate_similarity(model.words, model.input_vectors, path, unseen))
     return report

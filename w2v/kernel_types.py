@@ -29,6 +29,11 @@ METHODS = (SKIPGRAM, SKIPGRAM_EXACT, CBOW, SKIPGRAM_HS, CBOW_HS)
 WIDE_FROM_DIM = 64  # skip-gram uses its 512-bit compilation from this many dimensions
 
 
+_NO_ROWS = np.zeros(0, np.int64)
+_NO_VECTORS = np.zeros((0, 0), np.float32)
+_NO_SLOTS = np.zeros(0, np.int32)
+
+
 class Weights(NamedTuple):
     """The rows one thread trains.
 
@@ -42,6 +47,12 @@ class Weights(NamedTuple):
                     Tree.points (n_words - 1 shared rows), then the private copies; no rows
                     without hierarchical softmax
     node_private:   int64[2], as `private` for node_vectors (the nodes nearest the root come first)
+    With subwords (subwords.py), input_vectors holds n_words + buckets rows and:
+    subword_starts: int64[n_words + 1], subword_rows: int64[...]: word w's rows are
+                    subword_rows[subword_starts[w]:subword_starts[w + 1]]; both empty without subwords
+    composed:       float32[n_words, dim], this thread's: the composed vectors of the words of the
+                    sentence being trained (the sentence kernels read and train these)
+    slots:          int32[n_words], this thread's, 0 except while a sentence trains (see _compose)
     """
 
     input_vectors: np.ndarray
@@ -50,6 +61,10 @@ class Weights(NamedTuple):
     frozen: np.ndarray
     node_vectors: np.ndarray
     node_private: np.ndarray
+    subword_starts: np.ndarray = _NO_ROWS
+    subword_rows: np.ndarray = _NO_ROWS
+    composed: np.ndarray = _NO_VECTORS
+    slots: np.ndarray = _NO_SLOTS
 
 
 class Tree(NamedTuple):

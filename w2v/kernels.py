@@ -1008,17 +1008,76 @@ def _train_segments(kernel, weights, sampling, settings, segments):
     longest = 0
     for s in range(starts.shape[0]):
         longest = max(longest, ends[s] - starts[s])
-    scratch = new_scratch(settings, weights.input_vectors.shape[1], longest, sampling.tree.longest)
+    dim = weights.input_vectors.shape[1]
+    scratch = new_scratch(settings, dim, longest, sampling.tree.longest)
     sentence, keep = scratch.sentence, sampling.keep
+    # With subwords the kernel trains the composed vectors of the sentence's words (see _compose).
+    subwords = weights.subword_starts.shape[0] > 0
+    kernel_weights = Weights(weights.composed if subwords else weights.input_vectors, weights.output_vectors,
+                             weights.private, weights.frozen, weights.node_vectors, weights.node_private,
+                             weights.subword_starts, weights.subword_rows, weights.composed, weights.slots)  # fmt: skip
+    before = np.empty((longest if subwords else 0, dim), np.float32)
+    distinct = np.empty(longest if subwords else 0, np.int32)
     loss = 0.0
     count = 0
     for s in range(starts.shape[0]):
         state = segment_state(segments.seed, segments.first + s)
         length, state = _subsample(tokens, starts[s], ends[s], keep, state, sentence)
-        segment_loss, segment_count, _ = kernel(weights, sampling, settings, scratch, length, alphas[s], state)
+        n_distinct = _compose(weights, sentence, length, before, distinct) if subwords else 0
+        segment_loss, segment_count, _ = kernel(kernel_weights, sampling, settings, scratch, length, alphas[s], state)
+        if subwords:
+            _spread(weights, before, distinct, n_distinct)
         loss += segment_loss
         count += segment_count
     return loss, count
+
+
+@numba.njit(cache=True, nogil=True)
+def _compose(weights, sentence, length, before, distinct):
+    """Subwords: for each distinct word w of sentence[:length], composed[w] = before[k] = the
+    mean of its rows (its own and its n-grams'), k its slot (slots[w] = k + 1, distinct[k] = w).
+    Returns the number of distinct words."""
+    table, starts, rows, composed, slots = weights.input_vectors, weights.subword_starts, weights.subword_rows, \
+        weights.composed, weights.slots  # fmt: skip
+    dim = table.shape[1]
+    n = 0
+    for pos in range(length):
+        word = sentence[pos]
+        if slots[word] != 0:
+            continue
+        distinct[n] = word
+        n += 1
+        slots[word] = n
+        first, last = starts[word], starts[word + 1]
+        for i in range(dim):
+            before[n - 1, i] = 0.0
+        for at in range(first, last):
+            row = rows[at]
+            for i in range(dim):
+                before[n - 1, i] += table[row, i]
+        scale = np.float32(1.0 / max(1, last - first))
+        for i in range(dim):
+            before[n - 1, i] *= scale
+            composed[word, i] = before[n - 1, i]
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def _spread(weights, before, distinct, n_distinct):
+    """Subwords, after the sentence: add what training changed in each word's composed vector to
+    every one of its rows (fastText adds the gradient to each row), and clear its slot."""
+    table, starts, rows, composed, slots = weights.input_vectors, weights.subword_starts, weights.subword_rows, \
+        weights.composed, weights.slots  # fmt: skip
+    dim = table.shape[1]
+    for k in range(n_distinct):
+        word = distinct[k]
+        slots[word] = 0
+        for i in range(dim):
+            before[k, i] = composed[word, i] - before[k, i]
+        for at in range(starts[word], starts[word + 1]):
+            row = rows[at]
+            for i in range(dim):
+                table[row, i] += before[k, i]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -44,6 +44,10 @@ class Model:
     output_vectors (syn1neg) and hs_vectors (hierarchical softmax's inner nodes, syn1) are kept
     for continued training; output_vectors is None for imported vectors and without negative
     sampling, hs_vectors None without hierarchical softmax. training is None for imported vectors.
+    With subwords (subwords.py), input_vectors holds each word's composed vector (the mean of its
+    own row and its n-grams' rows) and subword_vectors the rows themselves, the words' then the
+    n-gram buckets' (fastText's input matrix); `ngrams` = (min_n, max_n, buckets). A word that
+    is not in the vocabulary then still has a vector: its n-grams'.
     """
 
     vocab: Vocab
@@ -53,6 +57,8 @@ class Model:
     meta: dict = field(default_factory=dict)  # created, corpus statistics, imported_from, ...
     training: TrainingRecord | None = None
     hs_vectors: np.ndarray | None = None  # float32[n_words - 1, dim], rows as huffman.py numbers the nodes
+    subword_vectors: np.ndarray | None = None  # float32[n_words + buckets, dim]
+    ngrams: tuple[int, int, int] | None = None  # (min_n, max_n, buckets) of subword_vectors
 
     @property
     def words(self) -> list[str]:
@@ -68,6 +74,24 @@ class Model:
     def __contains__(self, word: str) -> bool:
         return word in self.vocab.index
 
+    def __post_init__(self) -> None:
+        if self.subword_vectors is not None and self.ngrams is None and self.config is not None:
+            self.ngrams = (*self.config.ngram_lengths, self.config.buckets)
+
+    @property
+    def has_subwords(self) -> bool:
+        return self.subword_vectors is not None and self.ngrams is not None
+
     def __getitem__(self, word: str) -> np.ndarray:
-        """The vector of `word`; UnknownWordError (a KeyError) with close matches if absent."""
+        """The vector of `word`; for a word not in the vocabulary, with subwords, its n-grams'
+        vector, else UnknownWordError (a KeyError) with close matches."""
+        if self.has_subwords and word not in self.vocab.index:
+            return self.unseen_vectors([word])[0]
         return np.asarray(self.input_vectors[self.vocab.id_of(word)])
+
+    def unseen_vectors(self, words: list[str]) -> np.ndarray:
+        """float32[len(words), dim]: the n-gram vectors of words not in the vocabulary (subwords only)."""
+        from .subwords import unseen_vectors
+
+        min_n, max_n, buckets = self.ngrams
+        return unseen_vectors(self.subword_vectors, words, min_n, max_n, buckets, len(self.vocab))

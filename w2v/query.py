@@ -75,8 +75,11 @@ class Index:
 def nearest(model: Model, word: str, k: int = 10, metric: str = "cosine") -> list[Neighbor]:
     """The k words nearest to `word` by `metric` ("cosine" or "euclidean"), the word excluded.
 
-    Raises UnknownWordError (with close matches) if `word` is not in the vocabulary.
+    A word not in the vocabulary has its character n-grams' vector in a model with subwords;
+    otherwise it raises UnknownWordError (with close matches).
     """
+    if word not in model.vocab.index and model.has_subwords:
+        return Index(model).nearest(model[word], k, metric)
     word_id = model.vocab.id_of(word)
     return Index(model).nearest(model.input_vectors[word_id], k, metric, exclude=[word_id])
 
@@ -99,9 +102,16 @@ def analogy_scores(unit: np.ndarray, questions: np.ndarray, method: str = "add")
 
 
 def analogy(model: Model, a: str, b: str, c: str, k: int = 10, method: str = "add") -> list[Neighbor]:
-    """The k best answers to "a is to b as c is to ?", the three words excluded."""
-    ids = np.array([[model.vocab.id_of(word) for word in (a, b, c)]])
+    """The k best answers to "a is to b as c is to ?", the three words excluded (words not in the
+    vocabulary are answered with their n-grams' vectors in a model with subwords)."""
     unit = unit_rows(model.input_vectors)
+    if model.has_subwords and any(word not in model.vocab.index for word in (a, b, c)):
+        known = [model.vocab.index[word] for word in (a, b, c) if word in model.vocab.index]
+        extra = unit_rows(np.stack([model[word] for word in (a, b, c)]))  # the three as rows after the words
+        scores = analogy_scores(np.concatenate([unit, extra]), np.array([[len(unit), len(unit) + 1, len(unit) + 2]]),
+                                method)[0][: len(unit)]  # fmt: skip
+        return [Neighbor(model.words[i], float(scores[i])) for i in _top_k(scores, k, known, largest=True)]
+    ids = np.array([[model.vocab.id_of(word) for word in (a, b, c)]])
     scores = analogy_scores(unit, ids, method)[0]
     return [Neighbor(model.words[i], float(scores[i])) for i in _top_k(scores, k, ids[0].tolist(), largest=True)]
 
@@ -127,22 +137,27 @@ def vector_of(model: Model, expression: str) -> tuple[np.ndarray, list[int]]:
     added ("new york" = "new + york", as word2vec.c's distance). Returns (vector, word ids)."""
     total = np.zeros(model.dim, dtype=np.float64)
     ids: list[int] = []
+    terms = 0
     sign = 1.0
     expecting_word = True
     for token in expression.split():
         if token in ("+", "-"):
-            if expecting_word and ids:
+            if expecting_word and terms:
                 raise W2VError(f"in {expression!r}: two operators in a row")
             sign = 1.0 if token == "+" else -1.0
             expecting_word = True
             continue
-        word_id = model.vocab.id_of(token)
-        vector = np.asarray(model.input_vectors[word_id], dtype=np.float64)
+        if token in model.vocab.index or not model.has_subwords:
+            word_id = model.vocab.id_of(token)
+            vector = np.asarray(model.input_vectors[word_id], dtype=np.float64)
+            ids.append(word_id)
+        else:  # not in the vocabulary: its n-grams' vector, and nothing to exclude
+            vector = np.asarray(model[token], dtype=np.float64)
         norm = np.linalg.norm(vector)
         total += sign * (vector / norm if norm else vector)
-        ids.append(word_id)
+        terms += 1
         sign, expecting_word = 1.0, False
-    if not ids:
+    if not terms:
         raise W2VError(f"no word in {expression!r}")
     if expecting_word:
         raise W2VError(f"in {expression!r}: an operator needs a word after it")

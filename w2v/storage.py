@@ -7,6 +7,9 @@ A model is a directory (see README "Model directory"):
     output.npy  float32[n_words, dim], the output vectors (syn1neg); absent for imported vectors
                 and for hierarchical softmax alone
     hs.npy      float32[n_words - 1, dim], hierarchical softmax's node vectors (syn1), if trained so
+    subwords.npy  float32[n_words + buckets, dim], with subwords: the words' and the n-gram
+                buckets' rows (input.npy then holds each word's composed vector); meta.json's
+                "ngrams" = [min_n, max_n, buckets]
 It is written into a temporary sibling directory and swapped in whole, so an interrupted or
 failed save leaves the previous model as it was.
 """
@@ -33,6 +36,7 @@ from .vocab import Vocab
 
 FORMAT_VERSION = 1
 META, VOCAB, INPUT, OUTPUT, HS = "meta.json", "vocab.tsv", "input.npy", "output.npy", "hs.npy"
+SUBWORDS = "subwords.npy"
 _RENAME_EXCHANGE = 2
 T = TypeVar("T")
 
@@ -96,10 +100,12 @@ def save_model(model: Model, path: str | Path) -> Path:
         "vocab_size": len(model),
         "dim": model.dim,
         "config": model.config.to_dict() if model.config else None,
-        **{key: value for key, value in model.meta.items() if key not in ("format_version", "w2v_version")},
+        **{key: value for key, value in model.meta.items() if key not in ("format_version", "w2v_version", "ngrams")},
     }
     if model.training is not None:
         meta["training"] = model.training.to_dict()
+    if model.has_subwords:
+        meta["ngrams"] = list(model.ngrams)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_abandoned(target.parent, f".{target.name}.tmp-")
@@ -113,7 +119,7 @@ def save_model(model: Model, path: str | Path) -> Path:
                 f"{word}\t{count}\n" for word, count in zip(model.words, model.vocab.counts.tolist(), strict=True)
             )
         np.save(temporary / INPUT, np.ascontiguousarray(model.input_vectors, dtype=np.float32))
-        for name, matrix in ((OUTPUT, model.output_vectors), (HS, model.hs_vectors)):
+        for name, matrix in ((OUTPUT, model.output_vectors), (HS, model.hs_vectors), (SUBWORDS, model.subword_vectors)):
             if matrix is not None:
                 np.save(temporary / name, np.ascontiguousarray(matrix, dtype=np.float32))
         (temporary / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -242,7 +248,18 @@ def _load(directory: Path, open_file, mmap: bool) -> Model:
     config = TrainConfig.from_dict(meta["config"]) if meta.get("config") else None
     training = meta.pop("training", None)
     training = TrainingRecord.from_dict(training) if isinstance(training, dict) else None
-    return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta, training, hs_vectors)
+    ngrams = meta.pop("ngrams", None)
+    subword_vectors = None
+    if ngrams is not None:
+        try:
+            min_n, max_n, buckets = (int(value) for value in ngrams)
+        except (TypeError, ValueError):
+            message = f"{directory / META}: ngrams must be [min_n, max_n, buckets], got {ngrams!r}"
+            raise ModelFormatError(message) from None
+        ngrams = (min_n, max_n, buckets)
+        subword_vectors = _load_matrix(open_file, SUBWORDS, mmap, len(words) + buckets, directory)
+    return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta, training, hs_vectors,
+                 subword_vectors, ngrams)  # fmt: skip
 
 
 def _load_optional_matrix(open_file, name: str, mmap: bool, n_rows: int, directory: Path) -> np.ndarray | None:

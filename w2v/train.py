@@ -104,9 +104,15 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
         if config.hs and len(vocab) < 2:
             raise W2VError(f"hierarchical softmax needs a vocabulary of at least 2 words; this corpus has "
                            f"{plural(len(vocab), 'word')} with count >= {config.min_count}")  # fmt: skip
+        subwords = None
+        if config.subwords is not None:
+            from .subwords import subword_rows
+
+            subwords = subword_rows(vocab.words, *config.ngram_lengths, config.buckets, len(vocab))
         if checkpoint is None:
             weights = TrainingWeights.initial(len(vocab), config.dim, config.seed, threads,
-                                              negative=config.negative > 0, hs=config.hs)  # fmt: skip
+                                              negative=config.negative > 0, hs=config.hs, subwords=subwords,
+                                              buckets=config.buckets)  # fmt: skip
             record = TrainingRecord()
         else:
             if checkpoint.words != vocab.words or not np.array_equal(checkpoint.vocab.counts, vocab.counts):
@@ -114,8 +120,11 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
             hs_vectors, output_vectors = checkpoint.hs_vectors, checkpoint.output_vectors
             if (hs_vectors is None) == config.hs or (output_vectors is None) == (config.negative > 0):
                 raise W2VError(f"{model_dir} lacks the output or node vectors its options train; it cannot be resumed")
-            weights = TrainingWeights.resumed(checkpoint.input_vectors, output_vectors, threads,
-                                              node_vectors=hs_vectors)  # fmt: skip
+            if (checkpoint.subword_vectors is None) == (subwords is not None):
+                raise W2VError(f"{model_dir} lacks the subword vectors its options train; it cannot be resumed")
+            inputs = checkpoint.input_vectors if subwords is None else checkpoint.subword_vectors
+            weights = TrainingWeights.resumed(inputs, output_vectors, threads, node_vectors=hs_vectors,
+                                              subwords=subwords)  # fmt: skip
             record = TrainingRecord(epochs_done=checkpoint.training.epochs_done,
                                     epoch_loss=list(checkpoint.training.epoch_loss))  # fmt: skip
         if config.init_vectors is not None:
@@ -125,9 +134,10 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
                 f"in {config.init_vectors}{' (frozen)' if config.freeze_init else ''}")  # fmt: skip
         record.scan_seconds = corpus_stats.pop("seconds")
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        model = Model(vocab, weights.input_vectors, weights.output_vectors, config,
+        model = Model(vocab, weights.word_vectors(), weights.output_vectors, config,
                       meta={"created": created, "corpus": corpus_stats}, training=record,
-                      hs_vectors=weights.node_vectors)  # fmt: skip
+                      hs_vectors=weights.node_vectors,
+                      subword_vectors=None if subwords is None else weights.input_vectors)  # fmt: skip
         run_epochs(model, weights, encoded, log, directory.after_epoch if directory else None, started)
     return model
 
@@ -238,6 +248,8 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
                     log(estimate(tokens_done, time.perf_counter() - training_started, epochs * n_tokens))
             record.epoch_loss.append(epoch_loss / max(1, epoch_count))
             record.epochs_done, record.complete = epoch + 1, epoch + 1 == config.epochs
+            if weights.subwords is not None:  # the words' vectors as their rows now make them
+                model.input_vectors = weights.word_vectors()
             if after_epoch is not None:
                 saving_started = time.perf_counter()
                 after_epoch(model)

@@ -90,16 +90,18 @@ class TrainingWeights:
     """The input vectors (word2vec.c: syn0), the output vectors (syn1neg) and hierarchical
     softmax's node vectors (syn1) of a run on `threads` threads.
 
-    input_vectors:  float32[n_words, dim]
+    input_vectors:  float32[n_words, dim]; with subwords float32[n_words + buckets, dim]
     output_vectors: float32[n_words, dim] (shared rows of a CopiedRows); None without negative sampling
     node_vectors:   float32[n_words - 1, dim] (the same); None without hierarchical softmax
     Thread t (0 .. threads - 1) trains `for_thread(t)`.
     """
 
     def __init__(self, input_vectors: np.ndarray, outputs: CopiedRows | None, nodes: CopiedRows | None,
-                 threads: int) -> None:  # fmt: skip
-        """Weights trained in place; made by `initial` or `resumed`."""
-        n_words, dim = input_vectors.shape
+                 threads: int, subwords: tuple[np.ndarray, np.ndarray] | None = None) -> None:  # fmt: skip
+        """Weights trained in place; made by `initial` or `resumed`. `subwords`: (starts, rows)
+        of subwords.subword_rows, the rows each word's vector is made of; input_vectors then has
+        the words' rows and the n-gram buckets' (kernel_types.Weights)."""
+        n_rows, dim = input_vectors.shape
         self.threads = threads
         self.input_vectors = input_vectors
         self._outputs = outputs or CopiedRows(None, threads, shape=(0, dim))
@@ -107,38 +109,56 @@ class TrainingWeights:
         self.output_vectors = None if outputs is None else outputs.rows
         self.node_vectors = None if nodes is None else nodes.rows
         self.n_private = self._outputs.n_private
-        self.frozen = np.zeros(n_words, np.uint8)  # see `freeze`
+        self.frozen = np.zeros(n_rows, np.uint8)  # see `freeze`
+        self.subwords = subwords
+        # Each thread's composed vectors (only the rows of words it has trained become resident).
+        n_words = 0 if subwords is None else subwords[0].size - 1
+        self._composed = [np.zeros((n_words, dim), np.float32) for _ in range(threads if subwords else 0)]
+        self._slots = [np.zeros(n_words, np.int32) for _ in range(threads if subwords else 0)]
         self._lock = threading.Lock()
+
+    def word_vectors(self) -> np.ndarray:
+        """Every word's vector: the input vectors, or with subwords each word's composed vector
+        (a new array)."""
+        if self.subwords is None:
+            return self.input_vectors
+        from .subwords import compose_vectors
+
+        return compose_vectors(self.input_vectors, *self.subwords)
 
     @classmethod
     def initial(cls, n_words: int, dim: int, seed: int, threads: int, private_words: int | None = None, *,
-                negative: bool = True, hs: bool = False) -> TrainingWeights:  # fmt: skip
+                negative: bool = True, hs: bool = False, subwords: tuple[np.ndarray, np.ndarray] | None = None,
+                buckets: int = 0) -> TrainingWeights:  # fmt: skip
         """word2vec.c's initialisation: input vectors uniform in [-0.5/dim, 0.5/dim), output and
-        node vectors zero; output vectors for `negative` sampling, node vectors for `hs`."""
+        node vectors zero; output vectors for `negative` sampling, node vectors for `hs`; with
+        `subwords`, `buckets` more input rows for the n-grams, initialised alike."""
         rng = np.random.default_rng(seed)
-        input_vectors = rng.random((n_words, dim), dtype=np.float32)
+        input_vectors = rng.random((n_words + (buckets if subwords is not None else 0), dim), dtype=np.float32)
         input_vectors -= 0.5  # in place: an expression would make temporary copies of the table
         input_vectors /= dim
         outputs = CopiedRows(None, threads, private_words, (n_words, dim)) if negative else None
         nodes = CopiedRows(None, threads, private_words, (n_words - 1, dim)) if hs else None
-        return cls(input_vectors, outputs, nodes, threads)
+        return cls(input_vectors, outputs, nodes, threads, subwords)
 
     @classmethod
     def resumed(cls, input_vectors: np.ndarray, output_vectors: np.ndarray | None, threads: int,
-                private_words: int | None = None,
-                node_vectors: np.ndarray | None = None) -> TrainingWeights:  # fmt: skip
+                private_words: int | None = None, node_vectors: np.ndarray | None = None,
+                subwords: tuple[np.ndarray, np.ndarray] | None = None) -> TrainingWeights:  # fmt: skip
         """Weights that continue from these vectors (a checkpoint's): trained in place where they
         are writable, C-contiguous float32 arrays owning their memory (a model loaded with
         mmap=False), else copied; output and node vectors are copied into larger tables if threads
         need private rows."""
         outputs = None if output_vectors is None else CopiedRows(output_vectors, threads, private_words)
         nodes = None if node_vectors is None else CopiedRows(node_vectors, threads, private_words)
-        return cls(np.require(input_vectors, np.float32, ["C", "W", "O"]), outputs, nodes, threads)
+        return cls(np.require(input_vectors, np.float32, ["C", "W", "O"]), outputs, nodes, threads, subwords)
 
     @property
     def nbytes(self) -> int:
-        """The memory of every table: input vectors, output and node tables with private rows."""
-        return self.input_vectors.nbytes + self._outputs.table.nbytes + self._nodes.table.nbytes
+        """The memory of every table: input vectors, output and node tables with private rows,
+        and with subwords each thread's composed vectors and the words' rows."""
+        subwords = sum(c.nbytes for c in self._composed) + sum(a.nbytes for a in self.subwords or ())
+        return self.input_vectors.nbytes + self._outputs.table.nbytes + self._nodes.table.nbytes + subwords
 
     def start_private_copies(self) -> None:
         """Set every extra thread's private rows to the shared rows (before a run of epochs)."""
@@ -148,8 +168,12 @@ class TrainingWeights:
     def for_thread(self, thread: int) -> Weights:
         """The kernels.Weights that thread `thread` trains: the first thread, and every thread
         when there are no private rows, the shared rows only."""
+        if self.subwords is None:
+            return Weights(self.input_vectors, self._outputs.table, self._outputs.private(thread), self.frozen,
+                           self._nodes.table, self._nodes.private(thread))  # fmt: skip
         return Weights(self.input_vectors, self._outputs.table, self._outputs.private(thread), self.frozen,
-                       self._nodes.table, self._nodes.private(thread))  # fmt: skip
+                       self._nodes.table, self._nodes.private(thread), *self.subwords, self._composed[thread],
+                       self._slots[thread])  # fmt: skip
 
     def freeze(self, words: np.ndarray) -> None:
         """Never update the input vectors of `words` (row numbers) from now on: the kernels skip

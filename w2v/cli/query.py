@@ -25,6 +25,15 @@ def _padded(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
+UNSEEN = "(not in the vocabulary: the mean of its character n-grams' vectors)"
+
+
+def unseen_note(model, query: str) -> str:
+    """ " " + UNSEEN if any word of `query` is answered from its n-grams, else ""."""
+    unseen = model.has_subwords and any(t not in ("+", "-") and t not in model for t in query.split())
+    return f" {UNSEEN}" if unseen else ""
+
+
 def _neighbor_table(word: str, columns: dict[str, list]) -> str:
     """Neighbour lists side by side: rank, then word and score for each metric."""
     titles = {"cosine": "similarity", "euclidean": "distance"}
@@ -46,7 +55,7 @@ def _neighbor_columns(model, index, query: str, k: int, metrics) -> dict:
     from ..query import vector_of
 
     terms = query.split()
-    if len(terms) == 1 and terms[0] not in ("+", "-"):
+    if len(terms) == 1 and terms[0] not in ("+", "-") and (terms[0] in model or not model.has_subwords):
         word_id = model.vocab.id_of(terms[0])
         vector, exclude = model.input_vectors[word_id], [word_id]
     else:
@@ -54,10 +63,11 @@ def _neighbor_columns(model, index, query: str, k: int, metrics) -> dict:
     return {metric: index.nearest(vector, k, metric, exclude=exclude) for metric in metrics}
 
 
-def _as_json(query: str, columns: dict) -> dict:
+def _as_json(query: str, columns: dict, unseen: bool = False) -> dict:
     scores = {"cosine": "similarity", "euclidean": "distance"}
     return {
         "query": query,
+        **({"from_ngrams": True} if unseen else {}),
         **{m: [{"word": n.word, scores[m]: round(n.score, 6)} for n in found] for m, found in columns.items()},
     }
 
@@ -125,9 +135,11 @@ def neighbors(words, expressions, model_dir, vectors, encoding, limit, k, metric
         queries = [word for word in words if word != "-"] + list(expressions)
         results = [(query, _neighbor_columns(model, index, query, k, metrics)) for query in queries]
     if as_json and results:
-        click.echo(json.dumps([_as_json(query, columns) for query, columns in results], ensure_ascii=False, indent=2))
+        answers = [_as_json(query, columns, bool(unseen_note(model, query))) for query, columns in results]
+        click.echo(json.dumps(answers, ensure_ascii=False, indent=2))
     elif results:
-        click.echo("\n\n".join(_neighbor_table(query, columns) for query, columns in results))
+        click.echo("\n\n".join(_neighbor_table(query + unseen_note(model, query), columns)
+                                for query, columns in results))  # fmt: skip
     if "-" not in words:
         return
     failed = False
@@ -138,8 +150,9 @@ def neighbors(words, expressions, model_dir, vectors, encoding, limit, k, metric
             click.echo(f"Error: {error}", err=True)
             failed = True
             continue
-        answer = _as_json(query, columns)
-        click.echo(json.dumps(answer, ensure_ascii=False) if as_json else _neighbor_table(query, columns) + "\n")
+        answer = _as_json(query, columns, bool(unseen_note(model, query)))
+        table = _neighbor_table(query + unseen_note(model, query), columns)
+        click.echo(json.dumps(answer, ensure_ascii=False) if as_json else table + "\n")
     if failed:
         sys.exit(1)
 
@@ -171,7 +184,7 @@ def analogy(a, b, c, model_dir, vectors, encoding, limit, k, method, as_json):
                               ensure_ascii=False, indent=2))  # fmt: skip
         return
     width = max([12] + [display_width(n.word) for n in answers]) + 2
-    click.echo(f"{a} : {b} :: {c} : ?")
+    click.echo(f"{a} : {b} :: {c} : ?{unseen_note(model, f'{a} {b} {c}')}")
     click.echo("\n".join(f"{rank:>5}  {_padded(n.word, width)}{n.score:>8.4f}" for rank, n in enumerate(answers, 1)))
 
 
@@ -187,8 +200,31 @@ def similarity(word1, word2, model_dir, vectors, encoding, limit, as_json):
     with user_errors():
         model = open_vectors(model_dir, vectors, encoding, limit)
         result = compare(model, word1, word2)
+    for word in (word1, word2):
+        if unseen_note(model, word):
+            click.echo(f"{word}: {UNSEEN[1:-1]}", err=True)
     if as_json:
         click.echo(json.dumps({"word1": word1, "word2": word2, "cosine": round(result.cosine, 6),
                                "euclidean": round(result.euclidean, 6)}, ensure_ascii=False))  # fmt: skip
     else:
         click.echo(f"cosine similarity\t{result.cosine:.4f}\neuclidean distance\t{result.euclidean:.4f}")
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@vectors_source
+def vector(words, model_dir, vectors, encoding, limit):
+    """Print the vector of each WORD, one line each: the word, then its numbers (word2vec's text
+    format). With subwords, a word not in the vocabulary gets the mean of its character n-grams'
+    vectors (noted on stderr); without, it is an error."""
+    import numpy as np
+
+    with user_errors():
+        model = open_vectors(model_dir, vectors, encoding, limit)
+        rows = []
+        for word in words:
+            if unseen_note(model, word):
+                click.echo(f"{word}: {UNSEEN[1:-1]}", err=True)
+            rows.append(np.asarray(model[word], dtype=np.float32))
+    for word, row in zip(words, rows, strict=True):
+        click.echo(word + " " + " ".join(f"{x:.6g}" for x in row.tolist()))

@@ -147,6 +147,20 @@ class ByteSize(click.ParamType):
     "(slower) instead of noise words shared across each window.",
 )
 @click.option(
+    "--subwords",
+    metavar="MIN-MAX",
+    default=DEFAULTS.subwords,
+    help="fastText's subword vectors: a word's vector is the mean of its own and its character "
+    "n-grams' of MIN..MAX characters (fastText: 3-6), so that rare and unseen words get vectors.  [default: off]",
+)
+@click.option(
+    "--buckets",
+    type=click.IntRange(min=1, max=2**31 - 1),
+    default=DEFAULTS.buckets,
+    show_default=True,
+    help="With --subwords: rows the n-grams are hashed into (each buckets x dim x 4 bytes).",
+)
+@click.option(
     "--tokenizer",
     type=click.Choice(TOKENIZERS),
     default=DEFAULTS.tokenizer,
