@@ -11,7 +11,7 @@ from tests import reference
 from w2v import kernels
 from w2v.kernel_types import Sampling, Segments, Settings, Weights
 from w2v.sampling import noise_distribution
-from w2v.subwords import parse_subwords, subword_rows, unseen_vectors
+from w2v.subwords import parse_subwords, subword_rows
 
 
 def fasttext_hash(text: str) -> int:
