@@ -122,3 +122,134 @@ def test_kernels_train_composed_vectors_and_add_each_change_to_every_row(method,
     shared_rows = {r for w in SENTENCE.tolist() for r in lists[w]}
     untouched = [r for w in unused for r in lists[w] if r not in shared_rows]
     assert untouched and np.array_equal(table[untouched], np.asarray(ref_table[untouched], np.float32))
+
+
+# ---- models with subwords ------------------------------------------------------------------
+
+SMALL = dict(dim=16, min_count=1, sample=0, epochs=2, seed=3, threads=1, subwords="2-4", buckets=5000)
+
+
+@pytest.fixture(scope="module")
+def subword_model(family_file):
+    return w2v.train(str(family_file), w2v.TrainConfig(**SMALL), quiet=True)
+
+
+def _mean_of(model, rows):
+    return np.asarray(model.subword_vectors, np.float64)[rows].mean(axis=0)
+
+
+def test_word_vectors_are_the_mean_of_their_rows_and_unseen_words_get_their_ngrams(subword_model):
+    model = subword_model
+    n_words = len(model)
+    assert model.has_subwords and model.subword_vectors.shape == (n_words + 5000, 16)
+    for word in ("animal3", "metal0"):
+        rows = [model.vocab.index[word]] + [n_words + fasttext_hash(g) % 5000 for g in fasttext_ngrams(word, 2, 4)]
+        np.testing.assert_allclose(model[word], _mean_of(model, rows), rtol=1e-5, atol=1e-6)
+    rows = [n_words + fasttext_hash(g) % 5000 for g in fasttext_ngrams("animalz", 2, 4)]
+    np.testing.assert_allclose(model["animalz"], _mean_of(model, rows), rtol=1e-5, atol=1e-6)
+    assert "animalz" not in model
+    # The n-grams carry the families: an unseen animal is nearer the animals than the metals.
+    near = [n.word for n in w2v.nearest(model, "animal77", k=4)]
+    assert all(word.startswith("animal") for word in near)
+
+
+def test_a_model_with_subwords_round_trips_through_its_directory(subword_model, tmp_path):
+    path = w2v.save(subword_model, tmp_path / "m")
+    assert (path / "subwords.npy").exists()
+    loaded = w2v.load(path)
+    assert loaded.ngrams == (2, 4, 5000, len(subword_model))
+    np.testing.assert_array_equal(loaded["metalzz"], subword_model["metalzz"])
+    np.testing.assert_array_equal(loaded.input_vectors, subword_model.input_vectors)
+
+
+def test_a_resumed_subword_run_ends_where_an_uninterrupted_one_does(family_file, tmp_path, monkeypatch):
+    from tests.conftest import stop_after_first_checkpoint
+
+    config = w2v.TrainConfig(**{**SMALL, "epochs": 3})
+    stop_after_first_checkpoint(monkeypatch, family_file, config, tmp_path / "m")
+    whole = w2v.train(str(family_file), config, quiet=True)
+    resumed = w2v.train(str(family_file), quiet=True, model_dir=tmp_path / "m", resume=True)
+    np.testing.assert_array_equal(resumed.subword_vectors, whole.subword_vectors)
+    np.testing.assert_array_equal(resumed.input_vectors, whole.input_vectors)
+    assert resumed.training.epoch_loss == whole.training.epoch_loss
+
+
+def test_subwords_do_not_mix_with_init_vectors(trained_model_dir):
+    with pytest.raises(w2v.ConfigError, match="use one or the other"):
+        w2v.TrainConfig(subwords="3-6", init_vectors=str(trained_model_dir))
+    with pytest.raises(w2v.ConfigError, match="buckets must be"):
+        w2v.TrainConfig(subwords="3-6", buckets=0)
+
+
+def cli_run(*args):
+    from click.testing import CliRunner
+
+    from w2v.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_commands_answer_for_unseen_words_and_say_so(subword_model, tmp_path):
+    path = w2v.save(subword_model, tmp_path / "m")
+    result = cli_run("neighbors", "animalz", "--model-dir", path, "-k", "3")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("animalz (not in the vocabulary: the mean of its character n-grams' vectors)")
+    result = cli_run("vector", "animalz", "metal1", "--model-dir", path)
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and [line.split()[0] for line in lines] == ["animalz", "metal1"]
+    np.testing.assert_allclose([float(x) for x in lines[0].split()[1:]], subword_model["animalz"], rtol=1e-5)
+    assert "animalz: not in the vocabulary" in result.stderr and "metal1: not" not in result.stderr
+    result = cli_run("analogy", "metal1", "metal2", "animalz", "--model-dir", path, "-k", "2")
+    assert result.exit_code == 0 and "(not in the vocabulary" in result.stdout.splitlines()[0]
+    assert cli_run("similarity", "animalz", "animal1", "--model-dir", path).exit_code == 0
+    export = tmp_path / "v.txt"
+    assert cli_run("export", export, "--model-dir", path).exit_code == 0
+    first = export.read_text().splitlines()[1].split()
+    np.testing.assert_allclose([float(x) for x in first[1:]], subword_model[first[0]], rtol=1e-5, atol=1e-6)
+
+
+def test_without_subwords_an_unseen_word_is_still_an_error(trained_model_dir):
+    result = cli_run("vector", "animalz", "--model-dir", trained_model_dir)
+    assert result.exit_code == 1 and "Error: 'animalz' is not in the vocabulary" in result.output
+
+
+def test_similarity_sets_count_every_pair_with_subwords(subword_model, tmp_path):
+    from w2v.evaluate import evaluate
+
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("animal1\tanimal2\t9\nanimalz\tanimal3\t8\nmetal1\tanimal2\t1\nmetalz\tanimalq\t2\n")
+    [result] = evaluate(subword_model, [], [pairs]).similarity
+    assert (result.covered, result.total) == (4, 4)
+
+
+def test_fasttext_bin_models_give_fasttexts_vectors_for_every_word(tmp_path):
+    fasttext = pytest.importorskip("fasttext")
+    import random
+
+    rng = random.Random(0)
+    words = [stem + end for stem in ("walk", "talk", "play", "jump", "cook") for end in ("", "s", "ed", "ing")]
+    words += [f"w{i}" for i in range(200)]
+    lines = [" ".join(rng.choices(words, [1 / (i + 1) for i in range(len(words))], k=10)) for _ in range(5000)]
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(lines) + "\n")
+    buckets = 100_003
+    trained = fasttext.train_unsupervised(str(corpus), model="skipgram", dim=10, epoch=1, minCount=1, bucket=buckets,
+                                          minn=2, maxn=4, thread=1, verbose=0)  # fmt: skip
+    trained.save_model(str(tmp_path / "ft.bin"))
+    from w2v.formats import read_word2vec
+
+    model = read_word2vec(tmp_path / "ft.bin")
+    n_words = len(trained.words)
+    assert model.words == trained.words and model.ngrams == (2, 4, buckets, n_words)
+    for word in [*trained.words, "walkings", "zzz", "x", "北京"]:
+        np.testing.assert_allclose(model[word], trained.get_word_vector(word), rtol=1e-5, atol=1e-6)
+        if word == "</s>":  # the end of a line has no n-grams in fastText
+            assert trained.get_subwords(word)[1].tolist() == [model.vocab.index[word]]
+            continue
+        ours = subword_rows([word], 2, 4, buckets, n_words, own_rows=word in model)[1].tolist()
+        if word in model:
+            ours[0] = model.vocab.index[word]
+        assert ours == trained.get_subwords(word)[1].tolist()
+    # imported once into a model directory, the unseen words still work
+    assert cli_run("import", tmp_path / "ft.bin", "--model-dir", tmp_path / "m").exit_code == 0
+    np.testing.assert_allclose(w2v.load(tmp_path / "m")["walkings"], trained.get_word_vector("walkings"), atol=1e-6)

@@ -248,13 +248,18 @@ def _lines(data, start: int):
 
 
 def read_word2vec(path: str | Path, *, encoding: str = "utf-8", limit: int | None = None) -> Model:
-    """Read word vectors in word2vec's text or binary format (auto-detected), with or without the
+    """Read word vectors in word2vec's text or binary format, or a fastText .bin model with its
+    subword vectors (fasttext_bin.py; all auto-detected), with or without the
     "n_words dim" header (GloVe files have none; binary files need one). Binary vectors may or
     may not be followed by a newline. Words are decoded with `encoding`, invalid bytes replaced
     (the number of such words is model.meta["replaced_words"]); `limit` keeps the first N words."""
     path = Path(path)
     decode = _WordDecoder(encoding)
     with _open_vectors(path) as data:
+        from .fasttext_bin import is_fasttext_bin, read_fasttext_bin
+
+        if is_fasttext_bin(data[:4]):
+            return read_fasttext_bin(path, data, limit)
         end_of_first = data.find(b"\n")
         first = data[: end_of_first if end_of_first >= 0 else len(data)]
         header = _parse_header(first)

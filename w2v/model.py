@@ -46,8 +46,8 @@ class Model:
     sampling, hs_vectors None without hierarchical softmax. training is None for imported vectors.
     With subwords (subwords.py), input_vectors holds each word's composed vector (the mean of its
     own row and its n-grams' rows) and subword_vectors the rows themselves, the words' then the
-    n-gram buckets' (fastText's input matrix); `ngrams` = (min_n, max_n, buckets). A word that
-    is not in the vocabulary then still has a vector: its n-grams'.
+    n-gram buckets' (fastText's input matrix); `ngrams` = (min_n, max_n, buckets, first bucket
+    row). A word that is not in the vocabulary then still has a vector: its n-grams'.
     """
 
     vocab: Vocab
@@ -58,7 +58,7 @@ class Model:
     training: TrainingRecord | None = None
     hs_vectors: np.ndarray | None = None  # float32[n_words - 1, dim], rows as huffman.py numbers the nodes
     subword_vectors: np.ndarray | None = None  # float32[n_words + buckets, dim]
-    ngrams: tuple[int, int, int] | None = None  # (min_n, max_n, buckets) of subword_vectors
+    ngrams: tuple[int, int, int, int] | None = None  # (min_n, max_n, buckets, first bucket row)
 
     @property
     def words(self) -> list[str]:
@@ -76,7 +76,7 @@ class Model:
 
     def __post_init__(self) -> None:
         if self.subword_vectors is not None and self.ngrams is None and self.config is not None:
-            self.ngrams = (*self.config.ngram_lengths, self.config.buckets)
+            self.ngrams = (*self.config.ngram_lengths, self.config.buckets, len(self.vocab))
 
     @property
     def has_subwords(self) -> bool:
@@ -93,5 +93,5 @@ class Model:
         """float32[len(words), dim]: the n-gram vectors of words not in the vocabulary (subwords only)."""
         from .subwords import unseen_vectors
 
-        min_n, max_n, buckets = self.ngrams
-        return unseen_vectors(self.subword_vectors, words, min_n, max_n, buckets, len(self.vocab))
+        min_n, max_n, buckets, first_bucket = self.ngrams
+        return unseen_vectors(self.subword_vectors, words, min_n, max_n, buckets, first_bucket)

@@ -9,7 +9,7 @@ A model is a directory (see README "Model directory"):
     hs.npy      float32[n_words - 1, dim], hierarchical softmax's node vectors (syn1), if trained so
     subwords.npy  float32[n_words + buckets, dim], with subwords: the words' and the n-gram
                 buckets' rows (input.npy then holds each word's composed vector); meta.json's
-                "ngrams" = [min_n, max_n, buckets]
+                "ngrams" = [min_n, max_n, buckets, first bucket row]
 It is written into a temporary sibling directory and swapped in whole, so an interrupted or
 failed save leaves the previous model as it was.
 """
@@ -252,12 +252,12 @@ def _load(directory: Path, open_file, mmap: bool) -> Model:
     subword_vectors = None
     if ngrams is not None:
         try:
-            min_n, max_n, buckets = (int(value) for value in ngrams)
+            min_n, max_n, buckets, first_bucket = (int(value) for value in ngrams)
         except (TypeError, ValueError):
-            message = f"{directory / META}: ngrams must be [min_n, max_n, buckets], got {ngrams!r}"
+            message = f"{directory / META}: ngrams must be [min_n, max_n, buckets, first bucket row], got {ngrams!r}"
             raise ModelFormatError(message) from None
-        ngrams = (min_n, max_n, buckets)
-        subword_vectors = _load_matrix(open_file, SUBWORDS, mmap, len(words) + buckets, directory)
+        ngrams = (min_n, max_n, buckets, first_bucket)
+        subword_vectors = _load_matrix(open_file, SUBWORDS, mmap, first_bucket + buckets, directory)
     return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta, training, hs_vectors,
                  subword_vectors, ngrams)  # fmt: skip
 
