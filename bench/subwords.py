@@ -7,7 +7,8 @@ words), WS-353, and Stanford Rare Words counting every pair (a word outside the 
 its n-grams' vector, as fastText's own evaluation does).
 
     python bench/subwords.py                       # fastText 1 seed, w2v 3 seeds
-    python bench/subwords.py --fasttext-seeds 3    # fastText is slow: about 10 min a run here
+    python bench/subwords.py --fasttext-seeds 3    # fastText is slow: about 9 min a run here
+    python bench/subwords.py --fasttext-seeds 0 --reuse A.json   # w2v again, fastText's stored runs
 
 words/s = corpus tokens x 5 / seconds: fastText's seconds are its train_unsupervised call (its
 dictionary pass included), w2v's its reading plus training (scan_seconds + train_seconds), so
@@ -92,11 +93,14 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPORA[0])
     parser.add_argument("--seeds", type=int, default=3, help="w2v runs, seeds 1..N (default 3)")
     parser.add_argument("--fasttext-seeds", type=int, default=1, help="fastText runs, seeds 1..N (default 1)")
+    parser.add_argument("--reuse", type=Path, help="add the fastText runs stored in this result file")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "subwords-latest.json")
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"no corpus at {args.corpus}: pass --corpus PATH")
     runs: list[dict] = []
+    if args.reuse:
+        runs += [run for run in json.loads(args.reuse.read_text())["runs"] if run["tool"].startswith("fastText")]
     with tempfile.TemporaryDirectory(prefix="w2v-bench-subwords-") as tmp:
         work = Path(tmp)
         corpus = plain_copy(args.corpus, work)

@@ -253,3 +253,15 @@ def test_fasttext_bin_models_give_fasttexts_vectors_for_every_word(tmp_path):
     # imported once into a model directory, the unseen words still work
     assert cli_run("import", tmp_path / "ft.bin", "--model-dir", tmp_path / "m").exit_code == 0
     np.testing.assert_allclose(w2v.load(tmp_path / "m")["walkings"], trained.get_word_vector("walkings"), atol=1e-6)
+
+
+def test_only_the_rows_the_vocabulary_uses_start_random_the_other_buckets_stay_untouched_zeros():
+    from w2v.weights import TrainingWeights
+
+    starts, rows = subword_rows(["ab", "abc"], 2, 3, 50, 2)
+    weights = TrainingWeights.initial(2, 4, seed=1, threads=1, subwords=(starts, rows), buckets=50)
+    table = weights.input_vectors
+    used = np.zeros(len(table), bool)
+    used[rows] = True
+    assert table.shape == (52, 4) and not table[~used].any()
+    assert (table[used] != 0).all() and (np.abs(table[used]) <= 0.5 / 4).all()
