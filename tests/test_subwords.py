@@ -135,17 +135,22 @@ def subword_model(family_file):
 
 
 def _mean_of(model, rows):
-    return np.asarray(model.subword_vectors, np.float64)[rows].mean(axis=0)
+    """The mean of these table rows, -1 (a bucket without a row) counting as zeros."""
+    table = np.asarray(model.subword_vectors, np.float64)
+    return np.array([table[r] if r >= 0 else np.zeros(table.shape[1]) for r in rows]).mean(axis=0)
 
 
 def test_word_vectors_are_the_mean_of_their_rows_and_unseen_words_get_their_ngrams(subword_model):
     model = subword_model
-    n_words = len(model)
-    assert model.has_subwords and model.subword_vectors.shape == (n_words + 5000, 16)
+    n_words, bucket_rows = len(model), model.bucket_rows
+    used = int((bucket_rows >= 0).sum())
+    assert model.has_subwords and model.subword_vectors.shape == (n_words + used, 16) and 0 < used < 5000
     for word in ("animal3", "metal0"):
-        rows = [model.vocab.index[word]] + [n_words + fasttext_hash(g) % 5000 for g in fasttext_ngrams(word, 2, 4)]
+        rows = [model.vocab.index[word]] + [bucket_rows[fasttext_hash(g) % 5000] for g in fasttext_ngrams(word, 2, 4)]
+        assert min(rows) >= 0  # every n-gram of a vocabulary word has its row
         np.testing.assert_allclose(model[word], _mean_of(model, rows), rtol=1e-5, atol=1e-6)
-    rows = [n_words + fasttext_hash(g) % 5000 for g in fasttext_ngrams("animalz", 2, 4)]
+    rows = [bucket_rows[fasttext_hash(g) % 5000] for g in fasttext_ngrams("animalz", 2, 4)]
+    assert min(rows) == -1 and max(rows) >= 0  # "z>" is no vocabulary word's n-gram, "<an" is
     np.testing.assert_allclose(model["animalz"], _mean_of(model, rows), rtol=1e-5, atol=1e-6)
     assert "animalz" not in model
     # The n-grams carry the families: an unseen animal is nearer the animals than the metals.
@@ -283,13 +288,10 @@ def test_fasttext_bin_models_give_fasttexts_vectors_for_every_word(tmp_path):
     np.testing.assert_allclose(w2v.load(tmp_path / "m")["walkings"], theirs["vectors"]["walkings"], atol=1e-6)
 
 
-def test_only_the_rows_the_vocabulary_uses_start_random_the_other_buckets_stay_untouched_zeros():
-    from w2v.weights import TrainingWeights
+def test_only_the_buckets_the_vocabulary_uses_get_rows_in_bucket_order():
+    from w2v.subwords import compact_buckets
 
-    starts, rows = subword_rows(["ab", "abc"], 2, 3, 50, 2)
-    weights = TrainingWeights.initial(2, 4, seed=1, threads=1, subwords=(starts, rows), buckets=50)
-    table = weights.input_vectors
-    used = np.zeros(len(table), bool)
-    used[rows] = True
-    assert table.shape == (52, 4) and not table[~used].any()
-    assert (table[used] != 0).all() and (np.abs(table[used]) <= 0.5 / 4).all()
+    rows = np.array([0, 7, 5, 1, 9, 5, 7], dtype=np.int64)  # 2 words, buckets 5, 3 and 1 (rows 7, 5, 9 - 4)
+    bucket_rows, mapped = compact_buckets(rows, n_words=4, buckets=6)
+    assert bucket_rows.tolist() == [-1, 4, -1, 5, -1, 6]  # buckets 1, 3, 5 -> rows 4, 5, 6
+    assert mapped.tolist() == [0, 5, 4, 1, 6, 4, 5]

@@ -46,7 +46,8 @@ class Model:
     sampling, hs_vectors None without hierarchical softmax. training is None for imported vectors.
     With subwords (subwords.py), input_vectors holds each word's composed vector (the mean of its
     own row and its n-grams' rows) and subword_vectors the rows themselves, the words' then the
-    n-gram buckets' (fastText's input matrix); `ngrams` = (min_n, max_n, buckets, first bucket
+    n-gram buckets' (fastText's input matrix; when trained by w2v only the buckets the vocabulary
+    uses have rows, bucket_rows says which); `ngrams` = (min_n, max_n, buckets, first bucket
     row). A word that is not in the vocabulary then still has a vector: its n-grams'.
     """
 
@@ -59,6 +60,7 @@ class Model:
     hs_vectors: np.ndarray | None = None  # float32[n_words - 1, dim], rows as huffman.py numbers the nodes
     subword_vectors: np.ndarray | None = None  # float32[n_words + buckets, dim]
     ngrams: tuple[int, int, int, int] | None = None  # (min_n, max_n, buckets, first bucket row)
+    bucket_rows: np.ndarray | None = None  # int[buckets]: each bucket's row, -1 for none; None: every bucket has one
 
     @property
     def words(self) -> list[str]:
@@ -94,4 +96,4 @@ class Model:
         from .subwords import unseen_vectors
 
         min_n, max_n, buckets, first_bucket = self.ngrams
-        return unseen_vectors(self.subword_vectors, words, min_n, max_n, buckets, first_bucket)
+        return unseen_vectors(self.subword_vectors, words, min_n, max_n, buckets, first_bucket, self.bucket_rows)

@@ -7,9 +7,11 @@ A model is a directory (see README "Model directory"):
     output.npy  float32[n_words, dim], the output vectors (syn1neg); absent for imported vectors
                 and for hierarchical softmax alone
     hs.npy      float32[n_words - 1, dim], hierarchical softmax's node vectors (syn1), if trained so
-    subwords.npy  float32[n_words + buckets, dim], with subwords: the words' and the n-gram
+    subwords.npy  float32[n_words + used buckets, dim], with subwords: the words' and the n-gram
                 buckets' rows (input.npy then holds each word's composed vector); meta.json's
                 "ngrams" = [min_n, max_n, buckets, first bucket row]
+    buckets.npy int32[buckets], with subwords: each bucket's row in subwords.npy, -1 for a bucket
+                no vocabulary word uses (absent: every bucket has a row, as in fastText's .bin)
 It is written into a temporary sibling directory and swapped in whole, so an interrupted or
 failed save leaves the previous model as it was.
 """
@@ -36,7 +38,7 @@ from .vocab import Vocab
 
 FORMAT_VERSION = 1
 META, VOCAB, INPUT, OUTPUT, HS = "meta.json", "vocab.tsv", "input.npy", "output.npy", "hs.npy"
-SUBWORDS = "subwords.npy"
+SUBWORDS, BUCKETS = "subwords.npy", "buckets.npy"
 _RENAME_EXCHANGE = 2
 T = TypeVar("T")
 
@@ -122,6 +124,8 @@ def save_model(model: Model, path: str | Path) -> Path:
         for name, matrix in ((OUTPUT, model.output_vectors), (HS, model.hs_vectors), (SUBWORDS, model.subword_vectors)):
             if matrix is not None:
                 np.save(temporary / name, np.ascontiguousarray(matrix, dtype=np.float32))
+        if model.has_subwords and model.bucket_rows is not None:
+            np.save(temporary / BUCKETS, np.asarray(model.bucket_rows))
         (temporary / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         for name in os.listdir(temporary):
             with open(temporary / name, "rb") as written:
@@ -257,9 +261,28 @@ def _load(directory: Path, open_file, mmap: bool) -> Model:
             message = f"{directory / META}: ngrams must be [min_n, max_n, buckets, first bucket row], got {ngrams!r}"
             raise ModelFormatError(message) from None
         ngrams = (min_n, max_n, buckets, first_bucket)
-        subword_vectors = _load_matrix(open_file, SUBWORDS, mmap, first_bucket + buckets, directory)
+        bucket_rows = _load_bucket_rows(open_file, directory, buckets)
+        rows = buckets if bucket_rows is None else int((bucket_rows >= 0).sum())
+        subword_vectors = _load_matrix(open_file, SUBWORDS, mmap, first_bucket + rows, directory)
+    else:
+        bucket_rows = None
     return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta, training, hs_vectors,
-                 subword_vectors, ngrams)  # fmt: skip
+                 subword_vectors, ngrams, bucket_rows)  # fmt: skip
+
+
+def _load_bucket_rows(open_file, directory: Path, buckets: int) -> np.ndarray | None:
+    """buckets.npy (each bucket's row; None where the file is absent: a row for every bucket)."""
+    if not (directory / BUCKETS).exists():
+        return None
+    try:
+        with open_file(BUCKETS) as file:
+            bucket_rows = np.load(file, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ModelFormatError(f"{directory / BUCKETS} is not a readable .npy array: {error}") from None
+    if bucket_rows.shape != (buckets,) or bucket_rows.dtype.kind != "i":
+        raise ModelFormatError(f"{directory / BUCKETS} holds {bucket_rows.dtype}{list(bucket_rows.shape)}, "
+                               f"expected int[{buckets}]")  # fmt: skip
+    return bucket_rows
 
 
 def _load_optional_matrix(open_file, name: str, mmap: bool, n_rows: int, directory: Path) -> np.ndarray | None:

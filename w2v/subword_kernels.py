@@ -83,7 +83,8 @@ def ngram_rows(pool, pool_starts, first_ids, min_n, max_n, buckets, offset, star
 
 @numba.njit(cache=True, nogil=True)
 def compose(table, starts, rows, out):
-    """out[k] = the mean of table[rows[starts[k]:starts[k + 1]]] (zeros for a word with none)."""
+    """out[k] = the mean of table[rows[starts[k]:starts[k + 1]]] (zeros for a word with none; a
+    row of -1 counts as a row of zeros)."""
     dim = table.shape[1]
     for k in range(starts.shape[0] - 1):
         first, last = starts[k], starts[k + 1]
@@ -91,6 +92,8 @@ def compose(table, starts, rows, out):
             out[k, i] = 0.0
         for at in range(first, last):
             row = rows[at]
+            if row < 0:
+                continue
             for i in range(dim):
                 out[k, i] += table[row, i]
         if last > first:

@@ -53,8 +53,25 @@ def subword_rows(words: list[str], min_n: int, max_n: int, buckets: int, n_words
     return starts, rows
 
 
+def compact_buckets(rows: np.ndarray, n_words: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Only the buckets some vocabulary word's n-grams hash to get a row: (bucket_rows
+    int32[buckets], rows) with bucket_rows[b] the table row of bucket b (n_words, n_words + 1, ...
+    in bucket order) or -1, and `rows` (subword_rows') mapped to those rows. A bucket that no
+    vocabulary word uses is never trained (fastText keeps its random start; here it has none
+    and counts as zeros), so the table holds n_words + used buckets rows instead of n_words +
+    buckets: a fifth of fastText's 2,000,000 for an 80,000-word vocabulary."""
+    ngrams = rows >= n_words
+    used = np.unique(rows[ngrams] - n_words)
+    bucket_rows = np.full(buckets, -1, dtype=np.int32 if n_words + used.size < 2**31 else np.int64)
+    bucket_rows[used] = n_words + np.arange(used.size)
+    mapped = rows.copy()
+    mapped[ngrams] = bucket_rows[rows[ngrams] - n_words]
+    return bucket_rows, mapped
+
+
 def compose_vectors(table: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """float32[len(starts) - 1, dim]: each word's vector, the mean of its rows of `table`."""
+    """float32[len(starts) - 1, dim]: each word's vector, the mean of its rows of `table` (a row
+    of -1, a bucket without one, counts as zeros)."""
     from .subword_kernels import compose
 
     out = np.empty((starts.size - 1, table.shape[1]), dtype=np.float32)
@@ -62,9 +79,12 @@ def compose_vectors(table: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> 
     return out
 
 
-def unseen_vectors(table: np.ndarray, words: list[str], min_n: int, max_n: int, buckets: int,
-                   n_words: int) -> np.ndarray:  # fmt: skip
+def unseen_vectors(table: np.ndarray, words: list[str], min_n: int, max_n: int, buckets: int, n_words: int,
+                   bucket_rows: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """The vectors of words that are not in the vocabulary: the mean of their n-grams' rows
-    (zeros for a word with no n-gram of min_n..max_n characters)."""
+    (zeros for a word with no n-gram of min_n..max_n characters). `bucket_rows`: the table's
+    row of each bucket (compact_buckets), or None for a table with every bucket's row."""
     starts, rows = subword_rows(words, min_n, max_n, buckets, n_words, own_rows=False)
+    if bucket_rows is not None:
+        rows = bucket_rows[rows - n_words].astype(np.int64)
     return compose_vectors(table, starts, rows)

@@ -104,15 +104,20 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
         if config.hs and len(vocab) < 2:
             raise W2VError(f"hierarchical softmax needs a vocabulary of at least 2 words; this corpus has "
                            f"{plural(len(vocab), 'word')} with count >= {config.min_count}")  # fmt: skip
-        subwords = None
+        subwords = bucket_rows = None
         if config.subwords is not None:
-            from .subwords import subword_rows
+            from .subwords import compact_buckets, subword_rows
 
-            subwords = subword_rows(vocab.words, *config.ngram_lengths, config.buckets, len(vocab))
+            starts, rows = subword_rows(vocab.words, *config.ngram_lengths, config.buckets, len(vocab))
+            bucket_rows, rows = compact_buckets(rows, len(vocab), config.buckets)
+            subwords = (starts, rows)
+            log(f"subwords: {rows.size - len(vocab):,} n-grams in {int((bucket_rows >= 0).sum()):,} of "
+                f"{config.buckets:,} buckets")  # fmt: skip
         if checkpoint is None:
+            used_buckets = 0 if bucket_rows is None else int((bucket_rows >= 0).sum())
             weights = TrainingWeights.initial(len(vocab), config.dim, config.seed, threads,
                                               negative=config.negative > 0, hs=config.hs, subwords=subwords,
-                                              buckets=config.buckets)  # fmt: skip
+                                              buckets=used_buckets)  # fmt: skip
             record = TrainingRecord()
         else:
             if checkpoint.words != vocab.words or not np.array_equal(checkpoint.vocab.counts, vocab.counts):
@@ -137,7 +142,8 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
         model = Model(vocab, weights.word_vectors(), weights.output_vectors, config,
                       meta={"created": created, "corpus": corpus_stats}, training=record,
                       hs_vectors=weights.node_vectors,
-                      subword_vectors=None if subwords is None else weights.input_vectors)  # fmt: skip
+                      subword_vectors=None if subwords is None else weights.input_vectors,
+                      bucket_rows=bucket_rows)  # fmt: skip
         run_epochs(model, weights, encoded, log, directory.after_epoch if directory else None, started)
     return model
 

@@ -86,23 +86,6 @@ class CopiedRows:
         merged[:] = shared
 
 
-def _initial_subword_rows(rng: np.random.Generator, n_rows: int, dim: int, used: np.ndarray) -> np.ndarray:
-    """The input table with subwords: the rows some vocabulary word uses (its own, its n-grams')
-    uniform in [-0.5/dim, 0.5/dim), in row order; every other bucket row zero and never written,
-    so that its memory is never touched (np.zeros maps zero pages; most of 2,000,000 buckets
-    hold no n-gram of the vocabulary). Those rows matter only to unseen words, which then get
-    nothing from n-grams training never saw instead of noise."""
-    table = np.zeros((n_rows, dim), dtype=np.float32)
-    rows = np.unique(used)
-    for first in range(0, rows.size, 1 << 16):  # in pieces: no temporary as large as the table
-        piece = rows[first : first + (1 << 16)]
-        values = rng.random((piece.size, dim), dtype=np.float32)
-        values -= 0.5
-        values /= dim
-        table[piece] = values
-    return table
-
-
 class TrainingWeights:
     """The input vectors (word2vec.c: syn0), the output vectors (syn1neg) and hierarchical
     softmax's node vectors (syn1) of a run on `threads` threads.
@@ -149,14 +132,12 @@ class TrainingWeights:
                 buckets: int = 0) -> TrainingWeights:  # fmt: skip
         """word2vec.c's initialisation: input vectors uniform in [-0.5/dim, 0.5/dim), output and
         node vectors zero; output vectors for `negative` sampling, node vectors for `hs`; with
-        `subwords`, `buckets` more input rows for the n-grams, initialised alike."""
+        `subwords`, `buckets` more input rows for the n-grams (the buckets that have rows:
+        subwords.compact_buckets), initialised alike."""
         rng = np.random.default_rng(seed)
-        if subwords is None:
-            input_vectors = rng.random((n_words, dim), dtype=np.float32)
-            input_vectors -= 0.5  # in place: an expression would make temporary copies of the table
-            input_vectors /= dim
-        else:
-            input_vectors = _initial_subword_rows(rng, n_words + buckets, dim, subwords[1])
+        input_vectors = rng.random((n_words + (buckets if subwords is not None else 0), dim), dtype=np.float32)
+        input_vectors -= 0.5  # in place: an expression would make temporary copies of the table
+        input_vectors /= dim
         outputs = CopiedRows(None, threads, private_words, (n_words, dim)) if negative else None
         nodes = CopiedRows(None, threads, private_words, (n_words - 1, dim)) if hs else None
         return cls(input_vectors, outputs, nodes, threads, subwords)
