@@ -11,6 +11,8 @@
     # items: sessions or random walks on a graph, evaluated on next-item prediction
     w2v.write_walks(w2v.read_edge_list("graph.txt"), "walks.txt", walks_per_node=10, length=40)
     w2v.evaluate_next_item(model, "test.txt", k=10)     # .hr, .ndcg, .mrr, .covered, .total
+    # subword vectors (fastText's): model["unseen"] is the mean of its character n-grams' vectors
+    model = w2v.train("corpus.txt", w2v.TrainConfig(subwords="3-6"))
     # phrases (new_york) before training, as word2phrase.c makes them
     w2v.phrases("corpus.txt", "phrased.txt", w2v.PhrasesConfig(passes=2), save_table="phrases.tsv")
 
