@@ -27,58 +27,45 @@ def fnv1a_32(data, start, end):
 
 
 @numba.njit(cache=True)
-def _ngram_count(data, start, end, min_n, max_n):
-    """How many n-grams ngram_rows writes for the bracketed word data[start:end]."""
+def _word_ngrams(data, start, end, min_n, max_n, buckets, offset, rows, at):
+    """The n-grams of the bracketed word data[start:end], in fastText's order (by start
+    character, then length; an n-gram of one character that is "<" or ">" left out): their rows
+    offset + hash % buckets written at rows[at:] unless rows is empty. Returns how many."""
+    fill = rows.shape[0] > 0
     count = 0
     for i in range(start, end):
         if data[i] & 0xC0 == 0x80:
             continue
         j = i
-        n = 1
-        while j < end and n <= max_n:
+        length = 1
+        while j < end and length <= max_n:
             j += 1
             while j < end and data[j] & 0xC0 == 0x80:
                 j += 1
-            if n >= min_n and not (n == 1 and (i == start or j == end)):
+            if length >= min_n and not (length == 1 and (i == start or j == end)):
+                if fill:
+                    rows[at + count] = offset + np.int64(fnv1a_32(data, i, j) % np.uint64(buckets))
                 count += 1
-            n += 1
+            length += 1
     return count
 
 
 @numba.njit(cache=True)
 def ngram_rows(pool, pool_starts, first_ids, min_n, max_n, buckets, offset, starts, rows):
     """For each word k (its "<" + word + ">" bytes at pool[pool_starts[k]:pool_starts[k + 1]]):
-    rows[starts[k]:starts[k + 1]] = first_ids[k] (if >= 0: the word's own row), then
-    offset + hash % buckets for each of its n-grams of min_n..max_n characters, in fastText's
-    order (by start character, then length; an n-gram of one character that is "<" or ">" is
-    left out). With rows of size 0, only fills starts (counts, then their running sum)."""
-    n = pool_starts.shape[0] - 1
-    fill = rows.shape[0] > 0
-    if not fill:
-        starts[0] = 0
-        for k in range(n):
-            own = 1 if first_ids[k] >= 0 else 0
-            starts[k + 1] = starts[k] + own + _ngram_count(pool, pool_starts[k], pool_starts[k + 1], min_n, max_n)
-        return
-    for k in range(n):
+    rows[starts[k]:starts[k + 1]] = first_ids[k] (if >= 0: the word's own row), then its
+    n-grams' rows (_word_ngrams). With rows of size 0, only fills starts (the running sum of
+    the counts)."""
+    starts[0] = 0
+    for k in range(pool_starts.shape[0] - 1):
         at = starts[k]
         if first_ids[k] >= 0:
-            rows[at] = first_ids[k]
+            if rows.shape[0] > 0:
+                rows[at] = first_ids[k]
             at += 1
-        start, end = pool_starts[k], pool_starts[k + 1]
-        for i in range(start, end):
-            if pool[i] & 0xC0 == 0x80:
-                continue
-            j = i
-            length = 1
-            while j < end and length <= max_n:
-                j += 1
-                while j < end and pool[j] & 0xC0 == 0x80:
-                    j += 1
-                if length >= min_n and not (length == 1 and (i == start or j == end)):
-                    rows[at] = offset + np.int64(fnv1a_32(pool, i, j) % np.uint64(buckets))
-                    at += 1
-                length += 1
+        at += _word_ngrams(pool, pool_starts[k], pool_starts[k + 1], min_n, max_n, buckets, offset, rows, at)
+        if rows.shape[0] == 0:
+            starts[k + 1] = at
 
 
 @numba.njit(cache=True, nogil=True)

@@ -50,6 +50,21 @@ def _find_slot(table, pool, pool_starts, data, start, end, h):
 
 
 @numba.njit(cache=True)
+def _token_end(text, start, max_token_bytes):
+    """Where the token starting at text[start] ends: at the next ASCII whitespace, or, for a
+    giant "word" (binary garbage), at the first character boundary past max_token_bytes."""
+    pos = start
+    while pos < text.shape[0]:
+        byte = text[pos]
+        if byte == 32 or (9 <= byte <= 13):
+            break
+        if pos - start >= max_token_bytes and byte & 0xC0 != 0x80:
+            break
+        pos += 1
+    return pos
+
+
+@numba.njit(cache=True)
 def index_tokens(text, start, table, pool, pool_starts, counts, n_words, word_limit, ids, max_token_bytes):
     """Split normalised text into tokens and give each distinct token an id, in order of first
     appearance, in one pass from byte `start`; count each word's occurrences.
@@ -76,13 +91,7 @@ def index_tokens(text, start, table, pool, pool_starts, counts, n_words, word_li
             pos += 1
             continue
         token_start = pos
-        while pos < n:
-            byte = text[pos]
-            if byte == 32 or (9 <= byte <= 13):
-                break
-            if pos - token_start >= max_token_bytes and byte & 0xC0 != 0x80:
-                break  # a giant "word" (binary garbage) ends at the first character boundary past the limit
-            pos += 1
+        pos = _token_end(text, pos, max_token_bytes)
         slot = _find_slot(table, pool, pool_starts, text, token_start, pos, _hash_bytes(text, token_start, pos))
         word = table[slot]
         if word < 0:
@@ -208,13 +217,7 @@ def write_phrases(text, table, pool, pool_starts, phrases, delimiter, out, state
             pos += 1
             continue
         token_start = pos
-        while pos < n:
-            byte = text[pos]
-            if byte == 32 or (9 <= byte <= 13):
-                break
-            if pos - token_start >= max_token_bytes and byte & 0xC0 != 0x80:
-                break
-            pos += 1
+        pos = _token_end(text, pos, max_token_bytes)
         word = table[_find_slot(table, pool, pool_starts, text, token_start, pos, _hash_bytes(text, token_start, pos))]
         joined = False
         if previous >= 0 and word >= 0:
