@@ -295,3 +295,12 @@ def test_only_the_buckets_the_vocabulary_uses_get_rows_in_bucket_order():
     bucket_rows, mapped = compact_buckets(rows, n_words=4, buckets=6)
     assert bucket_rows.tolist() == [-1, 4, -1, 5, -1, 6]  # buckets 1, 3, 5 -> rows 4, 5, 6
     assert mapped.tolist() == [0, 5, 4, 1, 6, 4, 5]
+
+
+@pytest.mark.parametrize("arch,hs", [("cbow", False), ("skipgram", True), ("cbow", True)])
+def test_every_objective_trains_with_subwords(family_file, arch, hs):
+    model = w2v.train(str(family_file), w2v.TrainConfig(**{**SMALL, "arch": arch, "hs": hs}), quiet=True)
+    assert np.isfinite(model.subword_vectors).all() and np.isfinite(model.training.epoch_loss).all()
+    assert model.training.epoch_loss[-1] < model.training.epoch_loss[0]
+    near = [n.word for n in w2v.nearest(model, "metal99", k=3)]
+    assert all(word.startswith("metal") for word in near)
