@@ -25,7 +25,7 @@ from .train import ByteSize, _release_big_buffers
 @click.option("--tokenizer", type=click.Choice(TOKENIZERS), default="simple", show_default=True,
               help="As for w2v train (the first pass; later passes read the output as it is).")  # fmt: skip
 @click.option("--lowercase/--no-lowercase", default=None,
-              help="Lowercase the text.  [default: yes for simple, no for whitespace]")  # fmt: skip
+              help="Lowercase the text.  [default: yes for simple and jieba, no for whitespace]")  # fmt: skip
 @click.option("--max-vocab-memory", type=ByteSize(), default=DEFAULT_VOCAB_MEMORY,
               help="Memory for counting words and pairs (e.g. 500M, none); past it the rarest are forgotten, "
                    "as word2phrase.c does, and this is reported.  [default: 2G]")  # fmt: skip

@@ -169,7 +169,9 @@ class ByteSize(click.ParamType):
     "whitespace: split on whitespace only (pre-tokenised text).",
 )
 @click.option(
-    "--lowercase/--no-lowercase", default=None, help="Lowercase the text.  [default: yes for simple, no for whitespace]"
+    "--lowercase/--no-lowercase",
+    default=None,
+    help="Lowercase the text.  [default: yes for simple and jieba, no for whitespace]",
 )
 @click.option(
     "--init-vectors",
