@@ -158,7 +158,8 @@ class ByteSize(click.ParamType):
     type=click.IntRange(min=1, max=2**31 - 1),
     default=DEFAULTS.buckets,
     show_default=True,
-    help="With --subwords: rows the n-grams are hashed into (each buckets x dim x 4 bytes).",
+    help="With --subwords: the buckets the n-grams are hashed into (fastText's 2M); only those some "
+    "vocabulary word's n-grams use take memory, dim x 4 bytes each.",
 )
 @click.option(
     "--tokenizer",
