@@ -35,6 +35,7 @@ bench: install-dev
 	$(BIN)/python bench/hs.py
 	$(BIN)/python bench/phrases.py --train
 	$(BIN)/python bench/chinese.py
+	$(BIN)/python bench/subwords.py
 	$(BIN)/python bench/items.py
 	$(BIN)/python bench/memory.py
 
