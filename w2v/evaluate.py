@@ -157,17 +157,27 @@ def evaluate_similarity(words: list[str], vectors: np.ndarray, path: str | Path,
     for i, word in enumerate(words):
         index.setdefault(word.lower(), i)
     pairs = read_similarity(path)
+    extra = np.zeros((0, vectors.shape[1]), np.float32)  # the unseen words' vectors, rows len(words)...
     if unseen is not None:
         missing = sorted({word for a, b, _ in pairs for word in (a, b) if word not in index})
         if missing:
             index.update({word: len(words) + k for k, word in enumerate(missing)})
-            vectors = np.concatenate([np.asarray(vectors, dtype=np.float32), unseen(missing)])
+            extra = unseen(missing)
     covered = [(index[a], index[b], score) for a, b, score in pairs if a in index and b in index]
     name = Path(path).name
     if len(covered) < 2:
         return SimilarityResult(name, float("nan"), len(covered), len(pairs))
-    first = unit_rows(np.asarray(vectors[[a for a, _, _ in covered]], dtype=np.float32))
-    second = unit_rows(np.asarray(vectors[[b for _, b, _ in covered]], dtype=np.float32))
+
+    def rows(ids: list[int]) -> np.ndarray:  # the words' rows, without a copy of the whole table
+        ids = np.asarray(ids)
+        out = np.empty((ids.size, vectors.shape[1]), np.float32)
+        known = ids < len(words)
+        out[known] = vectors[ids[known]]
+        out[~known] = extra[ids[~known] - len(words)]
+        return out
+
+    first = unit_rows(rows([a for a, _, _ in covered]))
+    second = unit_rows(rows([b for _, b, _ in covered]))
     cosines = (first * second).sum(axis=1)
     return SimilarityResult(name, spearman(cosines, np.array([s for _, _, s in covered])), len(covered), len(pairs))
 

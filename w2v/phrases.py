@@ -263,9 +263,7 @@ class _Counter:
 
         if self.buffer.size < len(text) + 1:
             self.buffer = np.empty(len(text) + 1, dtype=np.int32)
-        word_limit = None
-        if self.memory_limit is not None:  # words may use what pairs do not, and at least a quarter
-            word_limit = max(self.memory_limit // 4, self.memory_limit - self.pairs.memory())
+        word_limit = None if self.memory_limit is None else self.word_limit_now()
         written = self.words.index(text, self.buffer, word_limit, self._prune_words)
         if ends_line:
             self.buffer[written] = LINE_BREAK
@@ -316,6 +314,7 @@ class _Counter:
         self.previous = int(remap[self.previous]) if self.previous >= 0 else -1
 
     def word_limit_now(self) -> int:
+        """Words may use what pairs do not, and at least a quarter of the limit."""
         return max(self.memory_limit // 4, self.memory_limit - self.pairs.memory())
 
 

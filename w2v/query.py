@@ -88,11 +88,18 @@ def analogy_scores(unit: np.ndarray, questions: np.ndarray, method: str = "add")
     """Scores of every word as the answer to "a is to b as c is to ?", float[n_questions, n_words].
 
     unit: float32[n_words, dim] with rows of norm 1; questions: int[n, 3] ids of (a, b, c).
+    The question's own words are not excluded here. See `question_scores`.
+    """
+    return question_scores(unit, unit[questions[:, 0]], unit[questions[:, 1]], unit[questions[:, 2]], method)
+
+
+def question_scores(unit: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, method: str = "add") -> np.ndarray:
+    """analogy_scores for questions given as unit vectors a, b, c (float32[n, dim] each).
+
     "add" (3CosAdd, word2vec.c): cos(x, b) - cos(x, a) + cos(x, c), as one product with b - a + c.
     "mul" (3CosMul, Levy & Goldberg 2014): cos'(x, b) cos'(x, c) / (cos'(x, a) + 1e-3), with
-    cos' = (cos + 1) / 2 in [0, 1]. The question's own words are not excluded here.
+    cos' = (cos + 1) / 2 in [0, 1].
     """
-    a, b, c = unit[questions[:, 0]], unit[questions[:, 1]], unit[questions[:, 2]]
     if method == "add":
         return (b - a + c) @ unit.T
     if method == "mul":
@@ -105,15 +112,15 @@ def analogy(model: Model, a: str, b: str, c: str, k: int = 10, method: str = "ad
     """The k best answers to "a is to b as c is to ?", the three words excluded (words not in the
     vocabulary are answered with their n-grams' vectors in a model with subwords)."""
     unit = unit_rows(model.input_vectors)
-    if model.has_subwords and any(word not in model.vocab.index for word in (a, b, c)):
-        known = [model.vocab.index[word] for word in (a, b, c) if word in model.vocab.index]
-        extra = unit_rows(np.stack([model[word] for word in (a, b, c)]))  # the three as rows after the words
-        scores = analogy_scores(np.concatenate([unit, extra]), np.array([[len(unit), len(unit) + 1, len(unit) + 2]]),
-                                method)[0][: len(unit)]  # fmt: skip
-        return [Neighbor(model.words[i], float(scores[i])) for i in _top_k(scores, k, known, largest=True)]
-    ids = np.array([[model.vocab.id_of(word) for word in (a, b, c)]])
-    scores = analogy_scores(unit, ids, method)[0]
-    return [Neighbor(model.words[i], float(scores[i])) for i in _top_k(scores, k, ids[0].tolist(), largest=True)]
+    words = (a, b, c)
+    if model.has_subwords and any(word not in model.vocab.index for word in words):
+        vectors = unit_rows(np.stack([model[word] for word in words]))
+        exclude = [model.vocab.index[word] for word in words if word in model.vocab.index]
+    else:
+        exclude = [model.vocab.id_of(word) for word in words]
+        vectors = unit[exclude]
+    scores = question_scores(unit, vectors[0:1], vectors[1:2], vectors[2:3], method)[0]
+    return [Neighbor(model.words[i], float(scores[i])) for i in _top_k(scores, k, exclude, largest=True)]
 
 
 @dataclass(frozen=True)

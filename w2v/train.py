@@ -105,16 +105,16 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
             raise W2VError(f"hierarchical softmax needs a vocabulary of at least 2 words; this corpus has "
                            f"{plural(len(vocab), 'word')} with count >= {config.min_count}")  # fmt: skip
         subwords = bucket_rows = None
+        used_buckets = 0
         if config.subwords is not None:
             from .subwords import compact_buckets, subword_rows
 
             starts, rows = subword_rows(vocab.words, *config.ngram_lengths, config.buckets, len(vocab))
             bucket_rows, rows = compact_buckets(rows, len(vocab), config.buckets)
             subwords = (starts, rows)
-            log(f"subwords: {rows.size - len(vocab):,} n-grams in {int((bucket_rows >= 0).sum()):,} of "
-                f"{config.buckets:,} buckets")  # fmt: skip
+            used_buckets = int((bucket_rows >= 0).sum())
+            log(f"subwords: {rows.size - len(vocab):,} n-grams in {used_buckets:,} of {config.buckets:,} buckets")
         if checkpoint is None:
-            used_buckets = 0 if bucket_rows is None else int((bucket_rows >= 0).sum())
             weights = TrainingWeights.initial(len(vocab), config.dim, config.seed, threads,
                                               negative=config.negative > 0, hs=config.hs, subwords=subwords,
                                               buckets=used_buckets)  # fmt: skip
@@ -254,8 +254,8 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
                     log(estimate(tokens_done, time.perf_counter() - training_started, epochs * n_tokens))
             record.epoch_loss.append(epoch_loss / max(1, epoch_count))
             record.epochs_done, record.complete = epoch + 1, epoch + 1 == config.epochs
-            if weights.subwords is not None:  # the words' vectors as their rows now make them
-                model.input_vectors = weights.word_vectors()
+            if weights.subwords is not None and (after_epoch is not None or record.complete):
+                model.input_vectors = weights.word_vectors()  # the words' vectors as their rows now make them
             if after_epoch is not None:
                 saving_started = time.perf_counter()
                 after_epoch(model)
