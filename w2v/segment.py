@@ -44,8 +44,7 @@ def normalized_chunks(sources: list[Source], tokenizer: str, lowercase: bool, ch
     small = all(source.name != "-" for source in sources) and sum(s.size for s in sources) < IN_PROCESS_BYTES
     if workers <= 1 or small:
         for chunk, ends_line, consumed in read_chunks(sources, SEGMENT_BYTES):
-            segmented, invalid = segment_jieba(chunk)
-            yield normalize(segmented, "jieba", lowercase)[0], ends_line, consumed, invalid
+            yield _normalized(segment_jieba(chunk), ends_line, consumed, lowercase)
         return
     yield from _segmented_by_workers(sources, lowercase, workers)
 
@@ -62,23 +61,28 @@ def _segmented_by_workers(sources: list[Source], lowercase: bool, workers: int):
             for chunk, ends_line, consumed in read_chunks(sources, SEGMENT_BYTES):
                 pending.append((pool.submit(segment_jieba, chunk), ends_line, consumed))
                 while len(pending) > 2 * workers or (pending and pending[0][0].done()):
-                    yield _finished(*pending.popleft(), lowercase)
+                    future, ends_line, consumed = pending.popleft()
+                    yield _normalized(future.result(), ends_line, consumed, lowercase)
             while pending:
-                yield _finished(*pending.popleft(), lowercase)
+                future, ends_line, consumed = pending.popleft()
+                yield _normalized(future.result(), ends_line, consumed, lowercase)
         finally:
             for future, _, _ in pending:
                 future.cancel()
 
 
-def _finished(future, ends_line: bool, consumed: int, lowercase: bool) -> tuple[bytes, bool, int, int]:
-    segmented, invalid = future.result()
-    return normalize(segmented, "jieba", lowercase)[0], ends_line, consumed, invalid
+def _normalized(segmented: tuple[bytes, int], ends_line: bool, consumed: int,
+                lowercase: bool) -> tuple[bytes, bool, int, int]:  # fmt: skip
+    """normalized_chunks' item for a chunk that segment_jieba returned (text, invalid bytes)."""
+    text, invalid = segmented
+    return normalize(text, "jieba", lowercase)[0], ends_line, consumed, invalid
 
 
 def check_jieba() -> None:
-    """A one-line error if jieba is not installed."""
+    """A one-line error if jieba is not installed; else its logging kept to warnings."""
     if importlib.util.find_spec("jieba") is None:
         raise ConfigError(JIEBA_MISSING)
+    _quiet_jieba()
 
 
 def _quiet_jieba() -> None:
@@ -98,11 +102,11 @@ def _load_jieba() -> None:
 
 def segment_jieba(chunk: bytes) -> tuple[bytes, int]:
     """The chunk's words as jieba's accurate mode (with its HMM for unknown words) cuts them,
-    separated by spaces, line breaks kept; and the number of invalid UTF-8 bytes replaced."""
+    separated by spaces, line breaks kept; and the number of invalid UTF-8 bytes replaced.
+    (check_jieba, or a worker's _load_jieba, has quietened jieba's logging.)"""
     import jieba
 
     from .tokenize import decode
 
-    _quiet_jieba()
     text, invalid = decode(chunk)
     return " ".join(jieba.lcut(text)).encode("utf-8"), invalid

@@ -150,9 +150,9 @@ def neighbors(words, expressions, model_dir, vectors, encoding, limit, k, metric
             click.echo(f"Error: {error}", err=True)
             failed = True
             continue
-        answer = _as_json(query, columns, bool(unseen_note(model, query)))
-        table = _neighbor_table(query + unseen_note(model, query), columns)
-        click.echo(json.dumps(answer, ensure_ascii=False) if as_json else table + "\n")
+        note = unseen_note(model, query)
+        answer = json.dumps(_as_json(query, columns, bool(note)), ensure_ascii=False)
+        click.echo(answer if as_json else _neighbor_table(query + note, columns) + "\n")
     if failed:
         sys.exit(1)
 
