@@ -209,7 +209,7 @@ def test_checkpoints_of_short_epochs_cost_at_most_their_share(tmp_path, monkeypa
     directory = checkpoints.ModelDirectory(tmp_path / "m", 100, True, 0, lambda line: None)
     for epoch in range(1, 11):
         clock[0] += 0.1  # an epoch's training
-        directory.after_epoch(SimpleNamespace(training=SimpleNamespace(epochs_done=epoch, complete=False)))
+        directory.after_epoch(SimpleNamespace(training=SimpleNamespace(epochs_done=epoch, complete=False, cluster={})))
     assert checkpoints.CHECKPOINT_SHARE == 0.05
     assert saved == [1, 5, 9] and directory.epochs_saved == 9
     directory.after_epoch(SimpleNamespace(training=SimpleNamespace(epochs_done=100, complete=True)))

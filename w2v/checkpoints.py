@@ -14,7 +14,7 @@ from .errors import W2VError
 from .model import Model
 from .storage import check_replaceable, load_model, save_model
 
-CHANGEABLE_ON_RESUME = ("threads",)
+CHANGEABLE_ON_RESUME = ("threads", "cluster")  # a cluster's address may change (its worker count may not)
 
 
 def resume_config(saved: TrainConfig, requested: TrainConfig | Mapping[str, Any] | None) -> TrainConfig:
@@ -45,16 +45,24 @@ def load_checkpoint(model_dir: str | Path) -> Model:
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during a run that saves to a model directory; str() says what the directory holds."""
 
-    def __init__(self, model_dir: str | Path, epochs_saved: int, epochs: int, existed: bool) -> None:
+    def __init__(self, model_dir: str | Path, epochs_saved: int, epochs: int, existed: bool,
+                 rounds_saved: int = 0) -> None:  # fmt: skip
         super().__init__(model_dir, epochs_saved, epochs, existed)
         self.model_dir, self.epochs_saved, self.epochs, self.existed = model_dir, epochs_saved, epochs, existed
+        self.rounds_saved = rounds_saved  # a cluster run's rounds of the epoch after epochs_saved
 
     def __str__(self) -> str:
+        return f"interrupted: {self.holds()}"
+
+    def holds(self) -> str:
+        """What the model directory holds, and what to do: for a checkpoint, continue with --resume."""
+        if self.rounds_saved:
+            return (f"{self.model_dir} holds the model after round {self.rounds_saved} of epoch "
+                    f"{self.epochs_saved + 1} of {self.epochs}; continue with --resume")  # fmt: skip
         if self.epochs_saved:
-            return (f"interrupted: {self.model_dir} holds the model after epoch {self.epochs_saved} of {self.epochs}; "
+            return (f"{self.model_dir} holds the model after epoch {self.epochs_saved} of {self.epochs}; "
                     "continue with --resume")  # fmt: skip
-        return f"interrupted: nothing was saved; {self.model_dir} is as it was" if self.existed else (
-            "interrupted: nothing was saved")  # fmt: skip
+        return f"nothing was saved; {self.model_dir} is as it was" if self.existed else "nothing was saved"
 
 
 # Checkpoints may cost at most this share of a run's time: after an epoch, one is saved only if
@@ -74,6 +82,7 @@ class ModelDirectory:
                  log: Callable[[str], None]) -> None:  # fmt: skip
         self.path, self.epochs, self.checkpoints, self.log = path, epochs, checkpoints, log
         self.epochs_saved = epochs_saved
+        self.rounds_saved = 0
         self.existed = Path(path).exists()
         check_replaceable(Path(path))  # before any training, not at the first save
         self._last_save_seconds = 0.0
@@ -90,6 +99,14 @@ class ModelDirectory:
         self._last_save_end = time.perf_counter()
         self._last_save_seconds = self._last_save_end - started
 
+    def after_round(self, model: Model, rounds_done: int, every: int | None) -> None:
+        """A cluster run's round is done: save a checkpoint every `every` rounds, or if None when
+        it is due by the same rule as after_epoch."""
+        if every is None:
+            self.after_epoch(model)
+        elif self.checkpoints and not model.training.complete and rounds_done % every == 0:
+            self._save(model)
+
     def save_final(self, model: Model) -> None:
         self._save(model)
         self.log(f"saved {len(model):,} words x {model.dim} dimensions to {self.path}")
@@ -97,6 +114,7 @@ class ModelDirectory:
     def _save(self, model: Model) -> None:
         save_model(model, self.path)
         self.epochs_saved = model.training.epochs_done
+        self.rounds_saved = model.training.cluster.get("round", 0)
 
     def interrupted(self) -> Interrupted:
-        return Interrupted(self.path, self.epochs_saved, self.epochs, self.existed)
+        return Interrupted(self.path, self.epochs_saved, self.epochs, self.existed, self.rounds_saved)

@@ -19,6 +19,7 @@ MIN_ALPHA_RATIO = 1e-4
 
 DEFAULT_NEGATIVE = 5  # noise words per prediction, unless hs is on alone
 DEFAULT_BUCKETS = 2_000_000  # fastText's
+DEFAULT_SYNC_TOKENS = 1_000_000  # tokens each cluster worker trains between merges (docs/cluster.md)
 
 # Counting words keeps a table of every distinct word; past this many bytes (about 50M distinct
 # words) the rarest are forgotten, as word2vec.c does past 21M words.
@@ -58,6 +59,8 @@ class TrainConfig:
     freeze_init: bool = False  # the input vectors taken from init_vectors are never updated
     subwords: str | None = None  # "MIN-MAX": fastText's character n-grams of MIN..MAX characters; None: off
     buckets: int = DEFAULT_BUCKETS  # rows the n-grams are hashed into (with subwords)
+    cluster: str | None = None  # "local:N", "simulate:N" or a Dask scheduler's address; None: this process
+    sync_tokens: int = DEFAULT_SYNC_TOKENS  # with a cluster: tokens a worker trains per round; 0: its whole share
 
     def __post_init__(self) -> None:
         if self.negative is None:
@@ -99,6 +102,15 @@ class TrainConfig:
             if self.init_vectors is not None:
                 raise ConfigError("init_vectors starts word vectors; with subwords a word's vector is made of "
                                   "its n-grams' too: use one or the other")  # fmt: skip
+        if self.sync_tokens < 0:
+            raise ConfigError(f"sync_tokens must be >= 0 (0: a worker's whole share per round), got {self.sync_tokens}")
+        if self.cluster is not None:
+            from .cluster.backends import parse_cluster
+
+            parse_cluster(self.cluster)
+            if self.subwords is not None or self.init_vectors is not None:
+                raise ConfigError(f"--{'subwords' if self.subwords is not None else 'init-vectors'} is not available "
+                                  "with --cluster yet; train on one machine")  # fmt: skip
         if not 1 <= self.buckets < 2**31:
             raise ConfigError(f"buckets must be in [1, 2**31), got {self.buckets}")
 

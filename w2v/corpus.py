@@ -45,8 +45,10 @@ class Source:
     """One input stream: a file path, or "-" for standard input."""
 
     name: str
-    size: int  # bytes on disk (compressed size for compressed files); 0 for stdin
+    size: int  # bytes on disk (compressed size for compressed files); 0 for stdin; of the range if one is given
     compressed: bool = False
+    start: int = 0  # a byte range of an uncompressed file: [start, start + size) (shares.split_shares)
+    whole: bool = True  # False: only that range is read
 
 
 def resolve_sources(paths: list[str]) -> list[Source]:
@@ -103,11 +105,26 @@ def _open_binary(source: Source) -> Iterator[tuple[io.BufferedIOBase, Callable[[
     with raw:
         head = raw.peek(6)[:6]
         opener = next((opener for magic, opener in _MAGIC.items() if head.startswith(magic)), None)
-        if opener is None:
+        if not source.whole:
+            raw.seek(source.start)
+            yield _Limited(raw, source.size), lambda: raw.tell() - source.start
+        elif opener is None:
             yield raw, raw.tell
         else:
             with opener(raw) as stream:
                 yield stream, raw.tell
+
+
+class _Limited:
+    """The first `size` bytes of a binary stream, from where it is."""
+
+    def __init__(self, stream: io.BufferedIOBase, size: int) -> None:
+        self.stream, self.left = stream, size
+
+    def read(self, n: int) -> bytes:
+        block = self.stream.read(min(n, self.left))
+        self.left -= len(block)
+        return block
 
 
 def _cut_point(block: bytes) -> int:
@@ -287,6 +304,14 @@ class WordTable:
             size //= 2
         self._rehash(size)
         return remap
+
+    def find(self, words: list[bytes]) -> np.ndarray:
+        """The id of each of `words` (tokens as the table has them: no ASCII space), -1 for those it
+        does not have. Looking them up counts them and adds the missing ones: the counts are spent."""
+        before = self.n_words
+        ids = np.empty(sum(len(word) for word in words) + len(words) + 1, dtype=np.int32)
+        found = ids[: self.index(b" ".join(words), ids)]
+        return np.where(found < before, found, -1).astype(np.int32)
 
     def words_at(self, ids: np.ndarray) -> list[bytes]:
         """The words with these ids, as bytes."""

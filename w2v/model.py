@@ -24,6 +24,10 @@ class TrainingRecord:
     train_seconds: float = 0.0  # the epochs, checkpoints excluded
     words_per_second: int = 0
     checkpoint_seconds: float = 0.0
+    # A cluster run (cluster/driver.py): workers, sync_tokens, rounds done in the current epoch and
+    # their loss so far, and one row per round: epoch, round, tokens, rows merged, bytes moved,
+    # compute seconds, sync seconds
+    cluster: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

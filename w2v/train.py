@@ -11,6 +11,7 @@ Python owns the loop; the numba kernels (kernels.py) train blocks of segments wi
 from __future__ import annotations
 
 import collections
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
@@ -45,6 +46,7 @@ def train(
     resume: bool = False,
     quiet: bool = False,
     work_dir: str | Path | None = None,
+    checkpoint_rounds: int | None = None,
 ) -> Model:
     """Train word vectors on `corpus` (paths: files, directories, compressed files or "-").
 
@@ -60,6 +62,8 @@ def train(
     training, in a directory made in `work_dir` (default: beside model_dir, else the system's
     temporary folder) and removed at the end. Ctrl-C with a model_dir raises
     checkpoints.Interrupted (a KeyboardInterrupt) saying what the directory holds.
+    With config.cluster, training runs on a cluster's workers (cluster/driver.py; docs/cluster.md),
+    saving a checkpoint every `checkpoint_rounds` rounds if given.
     """
     log = Log(quiet)
     checkpoint = None
@@ -79,7 +83,14 @@ def train(
         directory = ModelDirectory(model_dir, config.epochs, checkpoints, done, log)
         work_dir = Path(model_dir).absolute().parent if work_dir is None else work_dir
     try:
-        model = _train(corpus, config, checkpoint, directory, log, work_dir, model_dir)
+        if config.cluster is not None:
+            from .cluster.driver import train_on_cluster
+
+            paths = [corpus] if isinstance(corpus, str) else list(corpus)
+            shares_dir = Path(tempfile.gettempdir()) if work_dir is None else work_dir
+            model = train_on_cluster(paths, config, checkpoint, directory, log, shares_dir, checkpoint_rounds)
+        else:
+            model = _train(corpus, config, checkpoint, directory, log, work_dir, model_dir)
         if directory is not None:
             directory.save_final(model)
     except KeyboardInterrupt:
@@ -203,8 +214,29 @@ def kernel_settings(config: TrainConfig) -> Settings:
 def linear_alphas(config: TrainConfig, positions: np.ndarray, epoch: int, n_tokens: int) -> np.ndarray:
     """Learning rate at each token position of an epoch: linear in global progress, from
     start_alpha at the first token of the first epoch to end_alpha after the last."""
-    progress = (epoch * n_tokens + positions) / max(1, config.epochs * n_tokens)
+    return alphas_at(config, epoch * n_tokens + positions, config.epochs * n_tokens)
+
+
+def alphas_at(config: TrainConfig, done: np.ndarray, total: int) -> np.ndarray:
+    """Learning rate after `done` of the run's `total` tokens (epochs x corpus)."""
+    progress = done / max(1, total)
     return (config.start_alpha - (config.start_alpha - config.end_alpha) * progress).astype(np.float32)
+
+
+def epoch_seed(config: TrainConfig, epoch: int) -> np.uint64:
+    """The seed of an epoch's random draws (each segment's are seeded by it and the segment's number)."""
+    return np.uint64((config.seed * _SEED_MIX + epoch + 1) % 2**64)
+
+
+def make_sampling(config: TrainConfig, vocab) -> Sampling:
+    """The kernels' Sampling of a run: subsampling's keep probabilities, the noise words' alias
+    table, and with hierarchical softmax the Huffman tree."""
+    from . import kernels
+    from .huffman import huffman_tree
+
+    keep = keep_probabilities(vocab.counts, config.sample)
+    tree = huffman_tree(vocab.counts, vocab.first_seen) if config.hs else NO_TREE
+    return Sampling(keep, *kernels.build_alias_table(noise_distribution(vocab.counts, config.ns_exponent)), tree)
 
 
 def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, log: Log,
@@ -213,14 +245,9 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
     config.epochs, recording in model.training the mean loss of each epoch and the timing;
     after_epoch(model) is called after each epoch (checkpoints). `started` is when the run
     began (perf_counter), for setup_seconds."""
-    from . import kernels  # numba start-up is paid only by training
-    from .huffman import huffman_tree
-
     config, record, vocab = model.config, model.training, model.vocab
     threads = weights.threads
-    keep = keep_probabilities(vocab.counts, config.sample)
-    tree = huffman_tree(vocab.counts, vocab.first_seen) if config.hs else NO_TREE
-    sampling = Sampling(keep, *kernels.build_alias_table(noise_distribution(vocab.counts, config.ns_exponent)), tree)
+    sampling = make_sampling(config, vocab)  # numba start-up is paid only by training
     settings = kernel_settings(config)
     entry = _load_kernel(method_of(config), weights, sampling, settings, log)
     record.loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
@@ -243,7 +270,7 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
     with log.training(epochs * n_tokens) as bar, Hogwild(train_block, weights) as submit:
         for epoch in range(first_epoch, config.epochs):
             bar.set_description(f"epoch {epoch + 1}/{config.epochs}")
-            seed = np.uint64((config.seed * _SEED_MIX + epoch + 1) % 2**64)
+            seed = epoch_seed(config, epoch)
             epoch_loss, epoch_count = 0.0, 0
             for chunk, tokens_done, last_alpha, loss, count in _epoch_chunks(submit, encoded, config, epoch, seed,
                                                                             buffers):  # fmt: skip

@@ -84,14 +84,22 @@ def build_vocab(
             f"no word in {source} occurs {min_count} times (the most frequent occurs "
             f"{int(counts.max())}); try --min-count 1"
         )
-    words = scan.table.words_at(kept)
-    kept_counts = counts[kept].tolist()
-    order = sorted(range(kept.size), key=lambda k: (-kept_counts[k], words[k]))
+    # The scan numbers words as it first meets them: the scan id ranks them by first appearance.
+    vocab, order = ordered_vocab(scan.table.words_at(kept), counts[kept], kept.astype(np.int64), max_vocab)
+    return vocab, kept[order].astype(np.int64)
+
+
+def ordered_vocab(words: list[bytes], counts: np.ndarray, first_seen: np.ndarray,
+                  max_vocab: int | None = None) -> tuple[Vocab, list[int]]:  # fmt: skip
+    """The vocabulary of these words (UTF-8) and counts, most frequent first, ties by the word,
+    cut to `max_vocab`; first_seen ranks them by first appearance. Also returns the order (the
+    index in `words` of each vocabulary word)."""
+    listed = counts.tolist()
+    order = sorted(range(len(words)), key=lambda k: (-listed[k], words[k]))
     if max_vocab is not None:
         order = order[:max_vocab]
-    scan_ids = kept[order].astype(np.int64)  # the scan numbers words as it first meets them
-    vocab = Vocab([words[k].decode("utf-8") for k in order], counts[kept[order]].astype(np.int64), scan_ids)
-    return vocab, scan_ids
+    vocab = Vocab([words[k].decode("utf-8") for k in order], counts[order].astype(np.int64), first_seen[order])
+    return vocab, order
 
 
 @dataclass
@@ -128,15 +136,16 @@ def encode(
     scan: Scan, scan_ids: np.ndarray, chunk_tokens: int = CHUNK_TOKENS, max_segment: int = MAX_SEGMENT,
     block: int = 1 << 22,
 ) -> EncodedCorpus:  # fmt: skip
-    """Map the scan's first-seen ids to vocabulary ids (scan_ids[i] is the scan's id of word i),
-    drop the rest, and cut the lines into segments, `block` ids at a time.
+    """Map the scan's first-seen ids to vocabulary ids (scan_ids[i] is the scan's id of word i,
+    -1 if the scan has not met it), drop the rest, and cut the lines into segments, `block` ids at a time.
 
     Works in place on the scan's id file, which becomes the tokens file: the scan is used up.
     """
     from . import text_kernels  # numba only when a corpus is encoded, never for queries
 
     final = np.full(scan.n_words, -1, dtype=np.int32)
-    final[scan_ids] = np.arange(scan_ids.size, dtype=np.int32)
+    present = scan_ids >= 0  # a cluster's share may lack some of the vocabulary's words (-1)
+    final[scan_ids[present]] = np.flatnonzero(present).astype(np.int32)
     ids = scan.ids
     segmenter = _Segmenter(Spool(ids.path.with_name("segments.npy"), np.int64), max_segment, chunk_tokens)
     buffer = np.empty(max(1, min(block, ids.size)), dtype=np.int32)

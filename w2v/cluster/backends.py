@@ -1,0 +1,147 @@
+"""Where a cluster run's shards live: in this process, one after another (the simulator), or in
+the workers of a Dask cluster. Both run the same tasks (shard.py) in the same order; a backend
+only places them and moves their arguments and results.
+
+    call(w, fn, *args) -> handle   run fn on worker w (arguments may be handles)
+    item(handle, key) -> handle    handle's result[key], computed where the result is
+    gather(handles) -> values      the results, at the driver
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+from collections.abc import Callable
+
+from ..errors import ConfigError, W2VError
+
+CLUSTER_MISSING = "--cluster needs dask.distributed: pip install 'w2v[cluster]' (or pip install 'dask[distributed]')"
+_POLL_SECONDS = 1.0
+
+
+def parse_cluster(spec: str) -> tuple[str, int | str]:
+    """("simulate", N), ("local", N) or ("address", ADDRESS) for a --cluster value."""
+    kind, _, value = spec.partition(":")
+    if kind in ("simulate", "local"):
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigError(f"--cluster {spec}: {kind}:N needs a number of workers N >= 1")
+        return kind, int(value)
+    if "://" in spec or value.isdigit():
+        return "address", spec
+    raise ConfigError(f"--cluster {spec!r} is not local:N, simulate:N or a scheduler's address (tcp://HOST:PORT)")
+
+
+class Simulated:
+    """N workers in this process, their tasks run at once, in order: deterministic, no timing."""
+
+    kind = "simulate"
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.addresses = [f"simulated worker {w}" for w in range(n)]
+
+    def call(self, worker: int, fn: Callable, *args):
+        return fn(*args)
+
+    def item(self, handle, key):
+        return handle[key]
+
+    def scatter(self, value):
+        return value
+
+    def gather(self, handles: list) -> list:
+        return list(handles)
+
+    def close(self) -> None:
+        pass
+
+
+class DaskCluster:
+    """The workers of a Dask cluster: a running scheduler's (`address`), or a LocalCluster of
+    `n` worker processes on 127.0.0.1 started here and stopped at close. Worker w is the w-th
+    worker by address when the run starts; a task runs on its worker only."""
+
+    kind = "dask"
+
+    def __init__(self, address: str | None = None, n: int = 0) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise W2VError(CLUSTER_MISSING) from None
+        self.cluster = None
+        if address is None:
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                        dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)  # fmt: skip
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(address, timeout=30)
+            except (OSError, TimeoutError) as error:
+                raise W2VError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+        self.addresses = sorted(self.client.nthreads())
+        self.n = len(self.addresses)
+        if not self.n:
+            self.close()
+            raise W2VError(f"the Dask scheduler at {address} has no workers")
+        self._where: dict[str, str] = {}
+
+    def call(self, worker: int, fn: Callable, *args):
+        address = self.addresses[worker]
+        future = self.client.submit(fn, *args, workers=[address], allow_other_workers=False, pure=False)
+        self._where[future.key] = address
+        return future
+
+    def item(self, handle, key):
+        address = self._where[handle.key]
+        future = self.client.submit(operator.getitem, handle, key, workers=[address], allow_other_workers=False,
+                                    pure=False)  # fmt: skip
+        self._where[future.key] = address
+        return future
+
+    def scatter(self, value):
+        """`value` sent once to every worker (for arguments that every worker gets)."""
+        return self.client.scatter([value], broadcast=True, hash=False)[0]  # in a list: a dict would be split
+
+    def gather(self, handles: list) -> list:
+        """The results; W2VError if a worker of the run leaves the cluster meanwhile (its task
+        would wait for it forever) or a task fails."""
+        from distributed import wait
+
+        while True:
+            try:
+                wait(handles, timeout=_POLL_SECONDS)
+                break
+            except TimeoutError:
+                lost = sorted(set(self.addresses) - set(self.client.nthreads()))
+                if lost:
+                    raise WorkerLost(lost[0]) from None
+        try:
+            results = self.client.gather(handles)
+        except W2VError:
+            raise
+        except Exception as error:  # a worker died while running the task (KilledWorker, CommClosedError, ...)
+            raise WorkerLost(str(error)) from None
+        for handle in handles:
+            self._where.pop(handle.key, None)
+        return results
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+class WorkerLost(W2VError):
+    """A worker of the run left the cluster (or failed) during a task."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"a worker was lost ({what})")
+
+
+def open_backend(spec: str):
+    kind, value = parse_cluster(spec)
+    if kind == "simulate":
+        return Simulated(value)
+    if kind == "local":
+        return DaskCluster(n=value)
+    return DaskCluster(address=value)

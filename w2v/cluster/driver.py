@@ -1,0 +1,226 @@
+"""The driver of a cluster run: shares out the corpus, agrees the vocabulary, then trains in
+synchronous rounds, merging the rows the workers changed after each (docs/cluster.md).
+
+The driver holds the global weights (the model it saves); each worker holds a copy, its encoded
+share and its place in it (shard.py). A round: every worker trains its next `sync_tokens` tokens
+from the weights as the last merge left them, and returns the rows it changed; the driver merges
+them (merge.py) and sends the merged rows with the next round. Checkpoints are the usual atomic
+saves of the model directory, with the round reached; a lost worker ends the run with a message
+saying what to resume.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from ..checkpoints import ModelDirectory
+from ..config import TrainConfig
+from ..corpus import resolve_sources
+from ..errors import EmptyVocabularyError, W2VError
+from ..hogwild import available_cores
+from ..model import Model, TrainingRecord
+from ..report import Log, plural
+from ..train import alphas_at
+from ..weights import TrainingWeights
+from . import shard
+from .backends import WorkerLost, open_backend, parse_cluster
+from .counts import vocabulary
+from .merge import merge_rows
+from .shares import split_shares
+
+_NAMES = ("input", "output", "nodes")
+
+
+def train_on_cluster(corpus: list[str], config: TrainConfig, checkpoint: Model | None,
+                     directory: ModelDirectory | None, log: Log, work_dir,
+                     checkpoint_rounds: int | None) -> Model:  # fmt: skip
+    """train() with config.cluster set: the trained Model (saved by the caller)."""
+    sources = resolve_sources(corpus)
+    kind, size = parse_cluster(config.cluster)
+    backend = open_backend(config.cluster)
+    run = uuid.uuid4().hex
+    try:
+        expected = checkpoint.training.cluster.get("workers") if checkpoint is not None else None
+        if expected is not None and expected != backend.n:
+            raise W2VError(f"the checkpoint was trained by {expected} workers and this cluster has {backend.n}; "
+                           f"resume on {expected}")  # fmt: skip
+        # Hogwild threads in each worker: --threads, else the cores a local worker can have (one
+        # after another, simulated workers train on one thread each: a deterministic run).
+        threads = config.threads or {"simulate": 1, "local": max(1, available_cores() // backend.n)}.get(kind, 0)
+        where = {"simulate": "simulated in this process", "local": "on this machine"}.get(kind, f"at {size}")
+        log(f"cluster: {plural(backend.n, 'worker')} {where}, "
+            f"{'all cores' if threads == 0 else plural(threads, 'thread')} each")  # fmt: skip
+        local_dir = None if kind == "address" else work_dir  # a remote worker keeps its share in its own temp dir
+        return _Run(backend, run, config, log).train(sources, checkpoint, directory, threads, local_dir,
+                                                     checkpoint_rounds)  # fmt: skip
+    except WorkerLost as error:
+        saved = directory.interrupted().holds() if directory is not None else "nothing was saved (no model directory)"
+        raise W2VError(f"{error}: {saved}") from None
+    finally:
+        _close(backend, run)
+
+
+def _close(backend, run: str) -> None:
+    """Remove the shares from the workers (those still there), then leave the cluster."""
+    try:
+        backend.gather([backend.call(w, shard.close_share, run, w) for w in range(backend.n)])
+    except W2VError:
+        pass
+    finally:
+        backend.close()
+
+
+class _Run:
+    """One cluster run's state at the driver."""
+
+    def __init__(self, backend, run: str, config: TrainConfig, log: Log) -> None:
+        self.backend, self.run, self.config, self.log, self.n = backend, run, config, log, backend.n
+
+    def train(self, sources, checkpoint: Model | None, directory: ModelDirectory | None, threads: int,
+              work_dir, checkpoint_rounds: int | None) -> Model:  # fmt: skip
+        started = time.perf_counter()
+        config, backend = self.config, self.backend
+        vocab, stats = self.count(sources, threads, None if work_dir is None else str(Path(work_dir).absolute()))
+        encoded = backend.gather([backend.call(w, shard.encode_share, self.run, w, vocab.words) for w in range(self.n)])
+        self.round_tokens = [rounds for rounds, _ in encoded]
+        segments = [count for _, count in encoded]
+        first_segments = np.concatenate(([0], np.cumsum(segments)[:-1])).astype(int).tolist()
+        n_tokens = sum(sum(rounds) for rounds in self.round_tokens)
+        stats["training_tokens"] = n_tokens
+        stats["seconds"] = round(time.perf_counter() - started, 3)
+        self.log(f"read {stats['tokens']:,} tokens in {plural(stats['lines'], 'line')} on {plural(self.n, 'worker')} "
+                 f"({stats['seconds']:.1f} s); vocabulary: {len(vocab):,} words of {stats['distinct_words']:,} with "
+                 f"count >= {config.min_count}")  # fmt: skip
+        if config.hs and len(vocab) < 2:
+            raise W2VError(f"hierarchical softmax needs a vocabulary of at least 2 words; this corpus has "
+                           f"{plural(len(vocab), 'word')} with count >= {config.min_count}")  # fmt: skip
+        if checkpoint is None:
+            weights = TrainingWeights.initial(len(vocab), config.dim, config.seed, 1, negative=config.negative > 0,
+                                              hs=config.hs)  # fmt: skip
+            tables = {"input": weights.input_vectors, "output": weights.output_vectors, "nodes": weights.node_vectors}
+            record = TrainingRecord(cluster={"workers": self.n, "round": 0, "loss": [0.0, 0], "rounds": []})
+        else:
+            if checkpoint.words != vocab.words or not np.array_equal(checkpoint.vocab.counts, vocab.counts):
+                raise W2VError("this corpus is not the one the checkpoint was trained on (the vocabulary differs)")
+            tables = {"input": checkpoint.input_vectors, "output": checkpoint.output_vectors,
+                      "nodes": checkpoint.hs_vectors}  # fmt: skip
+            record = checkpoint.training
+        tables = {name: np.array(table, np.float32) for name, table in tables.items() if table is not None}
+        record.scan_seconds = stats.pop("seconds")
+        record.cluster["sync_tokens"] = config.sync_tokens
+        shared_tables, shared_vocab = backend.scatter(tables), backend.scatter(vocab)
+        backend.gather([backend.call(w, shard.start_share, self.run, w, shared_vocab, shared_tables, first_segments[w])
+                        for w in range(self.n)])  # fmt: skip
+        created = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        model = Model(vocab, tables["input"], tables.get("output"), config, meta={"created": created, "corpus": stats},
+                      training=record, hs_vectors=tables.get("nodes"))  # fmt: skip
+        self.rounds(model, tables, n_tokens, directory, checkpoint_rounds, started)
+        return model
+
+    def count(self, sources, threads: int, work_dir: str | None):
+        """Every worker counts its share; partition j of the counts is merged on worker j; the
+        survivors make the vocabulary (counts.py). Returns (Vocab, corpus statistics)."""
+        backend, config, n = self.backend, self.config, self.n
+        shares = split_shares(sources, n)
+        counted = [backend.call(w, shard.open_share, self.run, w, n, shares[w], config, threads, work_dir)
+                   for w in range(n)]  # fmt: skip
+        merged = [backend.call(j, shard.merge_counts, [backend.item(counted[w], 1 + j) for w in range(n)],
+                               config.min_count) for j in range(n)]  # fmt: skip
+        shares_stats = backend.gather([backend.item(handle, 0) for handle in counted])
+        merged = backend.gather(merged)
+        distinct, most = sum(m[1] for m in merged), max(m[2] for m in merged)
+        name = sources[0].name if len(sources) == 1 else f"{len(sources)} files"
+        if not distinct:
+            raise EmptyVocabularyError(f"{name} has no words")
+        if not sum(m[0].counts.size for m in merged):
+            raise EmptyVocabularyError(f"no word in {name} occurs {config.min_count} times (the most frequent "
+                                       f"occurs {most}); try --min-count 1")  # fmt: skip
+        vocab = vocabulary([m[0] for m in merged], config.max_vocab)
+        total = {key: sum(s[key] for s in shares_stats) for key in shares_stats[0]}
+        stats = {"sources": [source.name for source in sources], "tokens": total["tokens"], "lines": total["lines"],
+                 "distinct_words": distinct, "invalid_utf8_bytes": total["invalid_utf8_bytes"],
+                 "workers": n}  # fmt: skip
+        if total["pruned_times"]:
+            stats["pruned"] = {"times": total["pruned_times"], "words": total["pruned_words"],
+                               "tokens": total["pruned_tokens"]}  # fmt: skip
+            self.log(f"the workers' word tables reached --max-vocab-memory {plural(total['pruned_times'], 'time')}: "
+                     f"{total['pruned_tokens']:,} occurrences of rare words were forgotten; words near --min-count "
+                     "may be missing or under-counted")  # fmt: skip
+        return vocab, stats
+
+    def rounds(self, model: Model, tables: dict[str, np.ndarray], n_tokens: int, directory: ModelDirectory | None,
+               checkpoint_rounds: int | None, started: float) -> None:  # fmt: skip
+        """Train the remaining rounds of every epoch, merging after each; record and checkpoint."""
+        config, record, backend, progress = self.config, model.training, self.backend, model.training.cluster
+        per_epoch = max((len(rounds) for rounds in self.round_tokens), default=0)
+        total = config.epochs * n_tokens
+        first_epoch, first_round = record.epochs_done, progress["round"]
+        record.loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
+        record.threads, record.complete = 0, False
+        training_started = time.perf_counter()
+        record.setup_seconds = round(training_started - started, 3)
+        remaining = total - first_epoch * n_tokens - sum(sum(rounds[:first_round]) for rounds in self.round_tokens)
+        self.log(f"training {n_tokens:,} tokens x {plural(config.epochs - first_epoch, 'epoch')} in rounds of "
+                 f"{'a whole share' if not config.sync_tokens else f'{config.sync_tokens:,} tokens'} per worker "
+                 f"({per_epoch:,} an epoch)")  # fmt: skip
+        update: dict = {}
+        saving = 0.0
+        with self.log.training(remaining) as bar:
+            for epoch in range(first_epoch, config.epochs):
+                bar.set_description(f"epoch {epoch + 1}/{config.epochs}")
+                for r in range(first_round if epoch == first_epoch else 0, per_epoch):
+                    done_before = epoch * n_tokens + sum(sum(rounds[:r]) for rounds in self.round_tokens)
+                    active = sum(1 for rounds in self.round_tokens if r < len(rounds))
+                    plan = shard.RoundPlan(epoch, r, done_before, active, total)
+                    round_started = time.perf_counter()
+                    sent = backend.scatter(update)
+                    results = backend.gather([backend.call(w, shard.train_share, self.run, w, plan, sent)
+                                              for w in range(self.n)])  # fmt: skip
+                    update = {name: merge_rows(table, [res.changed[name] for res in results if name in res.changed])
+                              for name, table in tables.items()}  # fmt: skip
+                    seconds = time.perf_counter() - round_started
+                    tokens = sum(res.tokens for res in results)
+                    self._record(progress, epoch, r, results, update, seconds)
+                    bar.update(tokens)
+                    alpha = float(alphas_at(config, np.array(done_before + tokens), total))
+                    loss, count = progress["loss"]
+                    bar.set_postfix(lr=f"{alpha:.5f}", loss=f"{loss / max(1, count):.4f}", refresh=False)
+                    progress["round"] = r + 1
+                    if r + 1 == per_epoch:
+                        loss, count = progress["loss"]
+                        record.epoch_loss.append(loss / max(1, count))
+                        record.epochs_done, progress["round"], progress["loss"] = epoch + 1, 0, [0.0, 0]
+                        record.complete = epoch + 1 == config.epochs
+                    if directory is not None:
+                        saving_started = time.perf_counter()
+                        directory.after_round(model, epoch * per_epoch + r + 1, checkpoint_rounds)
+                        saving += time.perf_counter() - saving_started
+        seconds = time.perf_counter() - training_started - saving
+        record.train_seconds, record.checkpoint_seconds = round(seconds, 3), round(saving, 3)
+        record.words_per_second = round(remaining / max(seconds, 1e-9))
+        rounds = progress["rounds"]
+        compute, sync = sum(row[5] for row in rounds), sum(row[6] for row in rounds)
+        moved = sum(row[4] for row in rounds) / 2**20
+        losses = ", ".join(f"{x:.4f}" for x in record.epoch_loss)
+        self.log(f"trained {plural(len(rounds), 'round')} in {seconds:.1f} s ({record.words_per_second:,} words/s; "
+                 f"compute {compute:.1f} s, sync {sync:.1f} s, {moved:,.0f} MB moved); "
+                 f"mean loss {record.loss_unit} by epoch: {losses}")  # fmt: skip
+
+    def _record(self, progress: dict, epoch: int, r: int, results: list, update: dict, seconds: float) -> None:
+        """Add the round's loss and its row of measurements: tokens, rows merged, bytes moved (the
+        changed rows to the driver, the merged rows to every worker), the compute seconds (the
+        slowest worker's; the sum under the simulator, whose workers run one after another) and
+        the rest of the round's time (sync)."""
+        progress["loss"][0] += sum(res.loss for res in results)
+        progress["loss"][1] += sum(res.count for res in results)
+        sent = sum(rows.nbytes + values.nbytes for rows, values in update.values())
+        moved = sum(res.nbytes for res in results) + self.n * sent
+        times = [res.seconds for res in results]
+        compute = sum(times) if self.backend.kind == "simulate" else max(times)
+        rows = sum(rows.size for rows, _ in update.values())
+        progress["rounds"].append([epoch, r, sum(res.tokens for res in results), rows, moved, round(compute, 3),
+                                   round(max(0.0, seconds - compute), 3)])  # fmt: skip

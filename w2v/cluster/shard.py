@@ -1,0 +1,198 @@
+"""One worker's part of a cluster run: its share of the corpus, counted, encoded and trained there.
+
+The functions at the bottom are what the driver runs on a worker (as Dask tasks, or in this
+process under the simulator): each finds the worker's Shard in a registry kept by the process,
+so the encoded share and the worker's copy of the weights stay where they are between rounds.
+A worker that restarts has lost its Shard: the task says so and the run resumes from its last
+checkpoint.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import TrainConfig
+from ..corpus import Source, scan
+from ..errors import W2VError
+from ..kernel_types import Segments
+from ..report import Log
+from ..vocab import CHUNK_TOKENS, Vocab, encode
+from .counts import WordCounts, partition
+
+_SHARDS: dict[tuple[str, int], Shard] = {}
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """What every worker is told about a round: which, and where the run is."""
+
+    epoch: int
+    round: int  # in the epoch
+    done_before: int  # tokens the whole run trained before this round (all workers, all epochs)
+    active: int  # workers with tokens to train in this round
+    total: int  # tokens of the whole run: epochs x the corpus
+
+
+@dataclass
+class RoundResult:
+    """A worker's round: each table's changed rows (their numbers and new values), its loss."""
+
+    changed: dict[str, tuple[np.ndarray, np.ndarray]]
+    loss: float
+    count: int
+    tokens: int
+    seconds: float  # training and finding the changed rows
+
+    @property
+    def nbytes(self) -> int:
+        return sum(rows.nbytes + values.nbytes for rows, values in self.changed.values())
+
+
+class Shard:
+    """A share of the corpus on one worker: `count` it, `encode` it with the run's vocabulary,
+    `start` from the global weights, then `train_round` after round."""
+
+    def __init__(self, share: int, n_shares: int, sources: list[Source], config: TrainConfig, threads: int,
+                 work_dir: str | None) -> None:  # fmt: skip
+        self.share, self.n_shares, self.sources, self.config, self.threads = share, n_shares, sources, config, threads
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"w2v-share{share}-", dir=work_dir))
+        self.scanned = self.encoded = self.weights = None
+        self.round_chunks: list[int] = []  # round r trains chunks round_chunks[r] .. round_chunks[r + 1] - 1
+
+    def count(self) -> tuple:
+        """Read and count the share: (statistics, partition 0, ..., partition n - 1) of counts.py."""
+        config = self.config
+        self.scanned = scan(self.sources, config.tokenizer, config.lowercases, self.scratch,
+                            memory_limit=config.max_vocab_memory, workers=1)  # fmt: skip
+        pruning = self.scanned.pruning
+        stats = {"tokens": self.scanned.n_tokens, "lines": self.scanned.n_lines,
+                 "invalid_utf8_bytes": self.scanned.invalid_bytes, "pruned_times": pruning.times,
+                 "pruned_words": pruning.words, "pruned_tokens": pruning.tokens}  # fmt: skip
+        return (stats, *partition(self.scanned.words, self.scanned.counts, self.share, self.n_shares))
+
+    def encode(self, words: list[str]) -> list[int]:
+        """Encode the share with the run's vocabulary (`words` in id order) into chunks of at most
+        a round; returns the tokens of each of the share's rounds in an epoch."""
+        scan_ids = self.scanned.table.find([word.encode("utf-8") for word in words]).astype(np.int64)
+        sync = self.config.sync_tokens
+        self.encoded = encode(self.scanned, scan_ids, chunk_tokens=min(CHUNK_TOKENS, sync) if sync else CHUNK_TOKENS)
+        self.scanned = None
+        positions = self.encoded.chunk_positions
+        if not self.encoded.n_tokens:
+            self.round_chunks = [0]
+            return []
+        # Chunks (of at most a round) start at the first segment at or after a multiple of their
+        # size: round r is the chunks that start in [r * sync, (r + 1) * sync).
+        rounds = positions[:-1] // sync if sync else np.zeros(self.encoded.n_chunks, np.int64)
+        self.round_chunks = [0, *(np.flatnonzero(np.diff(rounds)) + 1).tolist(), self.encoded.n_chunks]
+        return np.diff(positions[self.round_chunks]).tolist()
+
+    def segments(self) -> int:
+        return int(self.encoded.chunk_bounds[-1])
+
+    def start(self, vocab: Vocab, tables: dict[str, np.ndarray], first_segment: int) -> None:
+        """Take the global weights and the run's vocabulary; this share's segments are numbered
+        from `first_segment` (their random draws are seeded by the number, as on one machine)."""
+        from ..train import _load_kernel, kernel_settings, make_sampling, method_of
+        from ..weights import TrainingWeights
+
+        self.first_segment = first_segment
+        own = {name: np.array(table) for name, table in tables.items()}  # never the driver's (the simulator)
+        self.weights = TrainingWeights.resumed(own["input"], own.get("output"), self.threads,
+                                               node_vectors=own.get("nodes"))  # fmt: skip
+        self.sampling = make_sampling(self.config, vocab)
+        self.settings = kernel_settings(self.config)
+        self.entry = _load_kernel(method_of(self.config), self.weights, self.sampling, self.settings, Log(quiet=True))
+        self.buffer = np.empty(max(1, self.encoded.longest_chunk), dtype=np.int32)
+
+    def tables(self) -> dict[str, np.ndarray]:
+        """The worker's copy of each table the run trains (views of its weights)."""
+        named = {"input": self.weights.input_vectors, "output": self.weights.output_vectors,
+                 "nodes": self.weights.node_vectors}  # fmt: skip
+        return {name: table for name, table in named.items() if table is not None}
+
+    def train_round(self, plan: RoundPlan, update: dict[str, tuple[np.ndarray, np.ndarray]]) -> RoundResult:
+        """Write the last round's merged rows, then train this round's tokens of the share."""
+        from ..hogwild import Hogwild
+        from ..train import alphas_at, epoch_seed
+
+        tables = self.tables()
+        for name, (rows, values) in update.items():
+            tables[name][rows] = values
+        if plan.round + 1 >= len(self.round_chunks):
+            return RoundResult({}, 0.0, 0, 0, 0.0)
+        started = time.perf_counter()
+        before = {name: table.copy() for name, table in tables.items()}
+        first, last = self.round_chunks[plan.round], self.round_chunks[plan.round + 1]
+        round_start = int(self.encoded.chunk_positions[first])
+        loss, count = 0.0, 0
+        seed = epoch_seed(self.config, plan.epoch)
+        entry, sampling, settings = self.entry, self.sampling, self.settings
+        with Hogwild(lambda weights, segments: entry(weights, sampling, settings, segments), self.weights) as submit:
+            for c in range(first, last):
+                tokens, starts, ends, offset = self.encoded.chunk(c, self.buffer)
+                # The whole run's tokens done by then: all workers advance together through a round.
+                alphas = alphas_at(self.config, plan.done_before + plan.active * (starts + offset - round_start),
+                                   plan.total)  # fmt: skip
+                first_segment = self.first_segment + int(self.encoded.chunk_bounds[c])
+                chunk_loss, chunk_count = submit(Segments(tokens, starts, ends, alphas, first_segment, seed))()
+                loss, count = loss + chunk_loss, count + chunk_count
+        changed = {}
+        for name, table in tables.items():
+            rows = np.flatnonzero((table != before[name]).any(axis=1)).astype(np.int32)
+            changed[name] = (rows, table[rows])
+        tokens = int(self.encoded.chunk_positions[last]) - round_start
+        return RoundResult(changed, loss, count, tokens, time.perf_counter() - started)
+
+    def close(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _shard(run: str, share: int) -> Shard:
+    try:
+        return _SHARDS[run, share]
+    except KeyError:
+        raise W2VError(f"the worker holding share {share} lost it (it restarted); resume the run from its "
+                       "checkpoint with --resume") from None  # fmt: skip
+
+
+def open_share(run: str, share: int, n_shares: int, sources: list[Source], config: TrainConfig, threads: int,
+               work_dir: str | None) -> tuple:  # fmt: skip
+    """Task: make this worker's Shard and count its share (Shard.count)."""
+    shard = Shard(share, n_shares, sources, config, threads, work_dir)
+    _SHARDS[run, share] = shard
+    return shard.count()
+
+
+def merge_counts(parts: list[WordCounts], min_count: int) -> tuple[WordCounts, int, int]:
+    """Task: merge partition j of every share (counts.merge)."""
+    from .counts import merge
+
+    return merge(parts, min_count)
+
+
+def encode_share(run: str, share: int, words: list[str]) -> tuple[list[int], int]:
+    """Task: encode the share (Shard.encode); returns its rounds' tokens and its segment count."""
+    shard = _shard(run, share)
+    rounds = shard.encode(words)
+    return rounds, shard.segments()
+
+
+def start_share(run: str, share: int, vocab: Vocab, tables: dict[str, np.ndarray], first_segment: int) -> None:
+    _shard(run, share).start(vocab, tables, first_segment)
+
+
+def train_share(run: str, share: int, plan: RoundPlan, update: dict) -> RoundResult:
+    return _shard(run, share).train_round(plan, update)
+
+
+def close_share(run: str, share: int) -> None:
+    shard = _SHARDS.pop((run, share), None)
+    if shard is not None:
+        shard.close()
