@@ -17,6 +17,7 @@ from ..errors import ConfigError, W2VError
 
 CLUSTER_MISSING = "--cluster needs dask.distributed: pip install 'w2v[cluster]' (or pip install 'dask[distributed]')"
 _POLL_SECONDS = 1.0
+_WAIT_SECONDS = 60
 
 
 def parse_cluster(spec: str) -> tuple[str, int | str]:
@@ -63,7 +64,7 @@ class DaskCluster:
 
     kind = "dask"
 
-    def __init__(self, address: str | None = None, n: int = 0) -> None:
+    def __init__(self, address: str | None = None, n: int = 0, wait_for: int | None = None) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -78,6 +79,14 @@ class DaskCluster:
                 self.client = Client(address, timeout=30)
             except (OSError, TimeoutError) as error:
                 raise W2VError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+            if wait_for:  # a resumed run needs as many workers as it had (a restarted one may be on its way)
+                try:
+                    self.client.wait_for_workers(wait_for, timeout=_WAIT_SECONDS)
+                except TimeoutError:
+                    n_now = len(self.client.nthreads())
+                    self.close()
+                    raise W2VError(f"the checkpoint was trained by {wait_for} workers; the cluster at {address} has "
+                                   f"{n_now} after {_WAIT_SECONDS} s: resume on {wait_for}") from None  # fmt: skip
         self.addresses = sorted(self.client.nthreads())
         self.n = len(self.addresses)
         if not self.n:
@@ -138,10 +147,11 @@ class WorkerLost(W2VError):
         super().__init__(f"a worker was lost ({what})")
 
 
-def open_backend(spec: str):
+def open_backend(spec: str, workers: int | None = None):
+    """The backend of a --cluster value; `workers`: how many a resumed run needs (waited for at an address)."""
     kind, value = parse_cluster(spec)
     if kind == "simulate":
         return Simulated(value)
     if kind == "local":
         return DaskCluster(n=value)
-    return DaskCluster(address=value)
+    return DaskCluster(address=value, wait_for=workers)

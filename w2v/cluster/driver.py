@@ -41,10 +41,10 @@ def train_on_cluster(corpus: list[str], config: TrainConfig, checkpoint: Model |
     """train() with config.cluster set: the trained Model (saved by the caller)."""
     sources = resolve_sources(corpus)
     kind, size = parse_cluster(config.cluster)
-    backend = open_backend(config.cluster)
+    expected = checkpoint.training.cluster.get("workers") if checkpoint is not None else None
+    backend = open_backend(config.cluster, expected)
     run = uuid.uuid4().hex
     try:
-        expected = checkpoint.training.cluster.get("workers") if checkpoint is not None else None
         if expected is not None and expected != backend.n:
             raise W2VError(f"the checkpoint was trained by {expected} workers and this cluster has {backend.n}; "
                            f"resume on {expected}")  # fmt: skip
@@ -126,6 +126,15 @@ class _Run:
         survivors make the vocabulary (counts.py). Returns (Vocab, corpus statistics)."""
         backend, config, n = self.backend, self.config, self.n
         shares = split_shares(sources, n)
+        idle = sum(1 for share in shares if not sum(source.size for source in share))
+        if idle and n > 1:
+            why = (
+                "a compressed file is read whole by one worker: decompress the corpus, or give it as several files"
+                if any(source.compressed for source in sources)
+                else "the corpus has fewer lines than workers"
+            )
+            self.log(f"warning: {plural(idle, 'worker')} of {n} {'has' if idle == 1 else 'have'} no share of the "
+                     f"corpus ({why})")  # fmt: skip
         counted = [backend.call(w, shard.open_share, self.run, w, n, shares[w], config, threads, work_dir)
                    for w in range(n)]  # fmt: skip
         merged = [backend.call(j, shard.merge_counts, [backend.item(counted[w], 1 + j) for w in range(n)],
@@ -194,6 +203,7 @@ class _Run:
                         loss, count = progress["loss"]
                         record.epoch_loss.append(loss / max(1, count))
                         record.epochs_done, progress["round"], progress["loss"] = epoch + 1, 0, [0.0, 0]
+                        self._log_epoch(epoch, [row for row in progress["rounds"] if row[0] == epoch])
                         record.complete = epoch + 1 == config.epochs
                     if directory is not None:
                         saving_started = time.perf_counter()
@@ -209,6 +219,13 @@ class _Run:
         self.log(f"trained {plural(len(rounds), 'round')} in {seconds:.1f} s ({record.words_per_second:,} words/s; "
                  f"compute {compute:.1f} s, sync {sync:.1f} s, {moved:,.0f} MB moved); "
                  f"mean loss {record.loss_unit} by epoch: {losses}")  # fmt: skip
+
+    def _log_epoch(self, epoch: int, rows: list[list]) -> None:
+        """One line per epoch: its rounds' means (each round's own row is in meta.json)."""
+        k = max(1, len(rows))
+        merged, moved, compute, sync = (sum(r[column] for r in rows) / k for column in (3, 4, 5, 6))
+        self.log(f"epoch {epoch + 1}: {plural(len(rows), 'round')}; a round: {merged:,.0f} rows merged, "
+                 f"{moved / 2**20:,.1f} MB moved, compute {compute:.2f} s, sync {sync:.2f} s")  # fmt: skip
 
     def _record(self, progress: dict, epoch: int, r: int, results: list, update: dict, seconds: float) -> None:
         """Add the round's loss and its row of measurements: tokens, rows merged, bytes moved (the

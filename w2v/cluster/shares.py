@@ -1,5 +1,8 @@
 """Each worker's share of the corpus: the input cut into N runs of about equal bytes, at line
 breaks, so that every line is read by exactly one worker and the shares in order are the corpus.
+A line with no break within 1 MiB of a cut (text8 is one 100 MB line) is cut between two words
+instead: no word is split, only the windows across that one place are lost (as at the ends of
+the 10,000-token segments such a line is trained in anyway).
 
 An uncompressed file may be cut anywhere (a share then reads a byte range of it); a compressed
 one cannot be entered in the middle, so a cut that falls inside it moves to its end. Every worker
@@ -14,7 +17,7 @@ from dataclasses import replace
 from ..corpus import Source
 from ..errors import CorpusError
 
-_SEARCH_BYTES = 1 << 16
+_LINE_SEARCH_BYTES = 1 << 20  # how far a cut looks for a line break before it settles for a space
 
 
 def split_shares(sources: list[Source], n: int) -> list[list[Source]]:
@@ -35,7 +38,7 @@ def split_shares(sources: list[Source], n: int) -> list[list[Source]]:
 
 def _line_end_after(sources: list[Source], starts: list[int], position: int) -> int:
     """The first offset at or after `position` (in the sources' concatenation) that begins a
-    line: after a line break, or at a file's start or end."""
+    line: after a line break, or at a file's start or end; in a very long line, a word."""
     i = next(i for i in range(len(sources)) if starts[i] <= position < starts[i + 1] or i == len(sources) - 1)
     source, offset = sources[i], position - starts[i]
     if offset == 0 or source.compressed:
@@ -43,14 +46,13 @@ def _line_end_after(sources: list[Source], starts: list[int], position: int) -> 
     try:
         with open(source.name, "rb") as file:
             file.seek(offset - 1)  # a line break just before `position` makes it a line's start
-            while block := file.read(_SEARCH_BYTES):
-                found = block.find(b"\n")
-                if found >= 0:
-                    return starts[i] + offset + found
-                offset += len(block)
+            block = file.read(_LINE_SEARCH_BYTES)
     except OSError as error:
         raise CorpusError(f"cannot read {source.name}: {error.strerror}") from None
-    return starts[i + 1]
+    found = block.find(b"\n")
+    if found < 0:  # no line break near: a very long line (text8) is cut between two words
+        found = min((k for k in (block.find(space) for space in b" \t\r\x0b\x0c") if k >= 0), default=-1)
+    return starts[i] + offset + found if found >= 0 else starts[i + 1]
 
 
 def _pieces(sources: list[Source], starts: list[int], begin: int, end: int) -> list[Source]:

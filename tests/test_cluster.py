@@ -1,0 +1,302 @@
+"""Cluster mode: shares, the distributed vocabulary, the merge rule, the simulator against one
+machine, Dask against the simulator, and a lost worker resumed from its checkpoint."""
+
+import collections
+import gzip
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+import w2v
+from w2v.checkpoints import Interrupted
+from w2v.cluster import counts, driver
+from w2v.cluster.backends import parse_cluster
+from w2v.cluster.merge import merge_rows
+from w2v.cluster.shares import split_shares
+from w2v.config import TrainConfig
+from w2v.corpus import read_chunks, resolve_sources
+from w2v.errors import ConfigError, CorpusError, W2VError
+
+from .conftest import family_corpus
+
+SMALL = {"dim": 12, "min_count": 1, "epochs": 2, "threads": 1, "seed": 5, "sample": 1e-3}
+
+
+@pytest.fixture(scope="module")
+def corpus_file(tmp_path_factory):
+    """About 30,000 tokens in lines of 5-15 words, some words rare."""
+    path = tmp_path_factory.mktemp("cluster") / "corpus.txt"
+    text = family_corpus(3000, seed=7).splitlines()
+    text = [line + (f" rare{n}" if n % 97 == 0 else "") for n, line in enumerate(text)]
+    path.write_text("\n".join(text) + "\n")
+    return path
+
+
+def share_text(share) -> bytes:
+    return b"".join(chunk for chunk, _, _ in read_chunks(share))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7])
+def test_shares_are_the_corpus_in_order_cut_at_line_breaks(tmp_path, n):
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_bytes(b"".join(b"line %d of a\n" % i for i in range(50)))
+    second.write_bytes(b"".join(b"b %d\n" % i for i in range(30)) + b"no final break")
+    packed = tmp_path / "c.txt.gz"
+    with gzip.open(packed, "wb") as out:
+        out.write(b"packed one\npacked two\n")
+    sources = resolve_sources([str(first), str(packed), str(second)])
+    shares = split_shares(sources, n)
+    assert len(shares) == n
+    texts = [share_text(share) for share in shares]
+    whole = first.read_bytes() + b"packed one\npacked two\n" + second.read_bytes()
+    assert b"".join(texts) == whole
+    for text in texts[:-1]:
+        assert text == b"" or text.endswith(b"\n")  # every line is read by one share, whole
+    assert all(source.whole for share in shares for source in share if source.compressed)
+    if n > 1:
+        assert max(map(len, texts)) < len(whole)  # the corpus is shared out, not given to one worker
+
+
+def test_a_very_long_line_is_shared_out_between_words(tmp_path, monkeypatch):
+    from w2v.cluster import shares as shares_module
+
+    monkeypatch.setattr(shares_module, "_LINE_SEARCH_BYTES", 64)
+    path = tmp_path / "text8.txt"
+    path.write_bytes(b" ".join(b"word%d" % i for i in range(2000)))  # one line, no break at all
+    shares = split_shares(resolve_sources([str(path)]), 4)
+    texts = [share_text(share) for share in shares]
+    assert b"".join(texts) == path.read_bytes()
+    assert all(texts) and all(text.endswith(b" ") for text in texts[:-1])  # cut after a space: no word split
+    words = [w for text in texts for w in text.split()]
+    assert words == path.read_bytes().split()
+
+
+def test_shares_refuse_standard_input():
+    with pytest.raises(CorpusError, match="standard input"):
+        split_shares(resolve_sources(["-"]), 2)
+
+
+def test_partitioned_counts_merge_to_the_exact_counts():
+    shares = [[b"a", b"b", b"c"], [b"b", b"d"], [b"a", b"d", b"e", b"f"]]
+    share_counts = [np.array([3, 1, 1]), np.array([2, 9]), np.array([1, 1, 4, 1])]
+    n = 3
+    parts = [counts.partition(words, c, s, n) for s, (words, c) in enumerate(zip(shares, share_counts, strict=True))]
+    merged = [counts.merge([parts[s][j] for s in range(len(shares))], min_count=3) for j in range(n)]
+    expected = collections.Counter()
+    for words, c in zip(shares, share_counts, strict=True):
+        expected.update(dict(zip(words, c.tolist(), strict=True)))
+    found = {w: int(k) for m in merged for w, k in zip(m[0].words, m[0].counts, strict=True)}
+    assert found == {w: k for w, k in expected.items() if k >= 3}  # a: 4, b: 3, d: 10, e: 4
+    assert sum(m[1] for m in merged) == len(expected) and max(m[2] for m in merged) == 10
+    # Each word is merged in exactly one partition, and the same one whatever the share.
+    owners = [{w for w in p.words} for p in parts[0]]
+    assert all(len(a & b) == 0 for i, a in enumerate(owners) for b in owners[i + 1 :])
+    vocab = counts.vocabulary([m[0] for m in merged], None)
+    assert vocab.words == ["d", "a", "e", "b"]  # most frequent first, ties by the word
+    first = dict(zip(vocab.words, vocab.first_seen.tolist(), strict=True))
+    assert first["a"] < first["b"] < first["d"] < first["e"]  # where each first appears in shares 0, 1, 2
+
+
+def reference_merge(table, changes):
+    """Row by row: untouched rows stay; a row one worker changed takes its value; a row k workers
+    changed moves by the mean of their changes."""
+    out = table.copy()
+    for row in range(table.shape[0]):
+        values = [v[list(r).index(row)] for r, v in changes if row in r]
+        if len(values) == 1:
+            out[row] = values[0]
+        elif values:
+            out[row] = table[row] + np.mean([v - table[row] for v in values], axis=0)
+    return out
+
+
+def test_merge_rows_is_the_mean_of_the_changes_of_the_workers_that_made_them():
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(9, 4)).astype(np.float32)
+    changes = [(np.array([0, 3, 5], np.int32), rng.normal(size=(3, 4)).astype(np.float32)),
+               (np.array([5, 1], np.int32), rng.normal(size=(2, 4)).astype(np.float32)),
+               (np.array([], np.int32), np.zeros((0, 4), np.float32)),
+               (np.array([8, 5, 3], np.int32), rng.normal(size=(3, 4)).astype(np.float32))]  # fmt: skip
+    expected = reference_merge(table, changes)
+    rows, values = merge_rows(table, changes)
+    assert rows.tolist() == [0, 1, 3, 5, 8]
+    np.testing.assert_allclose(table, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(values, table[rows])
+    np.testing.assert_array_equal(table[0], changes[0][1][0])  # one writer: its value exactly
+    # Never the sum of three changes, never their sum over all four workers.
+    assert not np.allclose(table[5], expected[5] + 2 * (expected[5] - table[5] + 1))
+
+
+@pytest.mark.parametrize("options", [{}, {"arch": "cbow", "hs": True}, {"exact": True, "window": 2}])
+def test_one_simulated_worker_is_a_one_machine_run_bit_for_bit(corpus_file, options):
+    one = w2v.train(str(corpus_file), {**SMALL, **options}, quiet=True)
+    simulated = w2v.train(str(corpus_file), {**SMALL, **options, "cluster": "simulate:1", "sync_tokens": 0}, quiet=True)
+    assert simulated.words == one.words
+    np.testing.assert_array_equal(simulated.input_vectors, one.input_vectors)
+    assert simulated.training.epoch_loss == one.training.epoch_loss
+
+
+def test_simulated_workers_agree_on_the_one_machine_vocabulary(corpus_file, tmp_path):
+    second = tmp_path / "more.txt.gz"
+    with gzip.open(second, "wt") as out:
+        out.write(family_corpus(500, seed=9))
+    paths = [str(corpus_file), str(second)]
+    one = w2v.train(paths, {**SMALL, "min_count": 3, "epochs": 1}, quiet=True)
+    many = w2v.train(paths, {**SMALL, "min_count": 3, "epochs": 1, "cluster": "simulate:4"}, quiet=True)
+    assert many.words == one.words and np.array_equal(many.vocab.counts, one.vocab.counts)
+    assert "rare0" not in many.words  # seen once: below min_count in every share and in all
+    # First appearances rank the words alike (hierarchical softmax's ties).
+    assert np.array_equal(np.argsort(many.vocab.first_seen), np.argsort(one.vocab.first_seen))
+    assert many.meta["corpus"]["tokens"] == one.meta["corpus"]["tokens"]
+    assert many.meta["corpus"]["distinct_words"] == one.meta["corpus"]["distinct_words"]
+
+
+def test_rounds_train_every_token_of_every_epoch_and_learn(corpus_file):
+    model = w2v.train(str(corpus_file), {**SMALL, "epochs": 3, "cluster": "simulate:3", "sync_tokens": 2000},
+                      quiet=True)  # fmt: skip
+    rounds = model.training.cluster["rounds"]
+    tokens = model.meta["corpus"]["training_tokens"]
+    assert [sum(r[2] for r in rounds if r[0] == e) for e in range(3)] == [tokens] * 3
+    assert len(rounds) >= 3 * tokens // (3 * 2000)
+    assert model.training.epoch_loss[-1] < model.training.epoch_loss[0]
+    near = [neighbor.word for neighbor in w2v.nearest(model, "animal1", 5)]
+    assert all(word.startswith("animal") for word in near)
+
+
+def test_an_interrupted_simulated_run_resumes_where_an_uninterrupted_one_ends(corpus_file, tmp_path, monkeypatch):
+    config = {**SMALL, "epochs": 3, "cluster": "simulate:2", "sync_tokens": 3000}
+    whole = w2v.train(str(corpus_file), config, quiet=True)
+    calls = [0]
+    real = driver.merge_rows
+
+    def interrupt_at_round_five(table, changes):
+        calls[0] += 1
+        if calls[0] == 2 * 5 + 1:  # two tables (input, output) a round: the sixth round's first merge
+            raise KeyboardInterrupt
+        return real(table, changes)
+
+    monkeypatch.setattr(driver, "merge_rows", interrupt_at_round_five)
+    with pytest.raises(Interrupted, match="after round 5 of epoch 1 of 3"):
+        w2v.train(str(corpus_file), config, model_dir=tmp_path / "m", quiet=True, checkpoint_rounds=1)
+    monkeypatch.setattr(driver, "merge_rows", real)
+    resumed = w2v.train(str(corpus_file), None, model_dir=tmp_path / "m", resume=True, quiet=True)
+    np.testing.assert_array_equal(resumed.input_vectors, whole.input_vectors)
+    np.testing.assert_array_equal(resumed.output_vectors, whole.output_vectors)
+    assert resumed.training.epoch_loss == pytest.approx(whole.training.epoch_loss, rel=1e-12)
+
+
+def test_cluster_options_are_checked():
+    assert parse_cluster("local:4") == ("local", 4)
+    assert parse_cluster("tcp://10.0.0.5:8786") == ("address", "tcp://10.0.0.5:8786")
+    assert parse_cluster("10.0.0.5:8786") == ("address", "10.0.0.5:8786")
+    for bad in ("local:0", "simulate:x", "somewhere"):
+        with pytest.raises(ConfigError, match="--cluster"):
+            TrainConfig(cluster=bad)
+    with pytest.raises(ConfigError, match="--subwords is not available with --cluster"):
+        TrainConfig(cluster="local:2", subwords="3-6")
+    with pytest.raises(ConfigError, match="sync_tokens"):
+        TrainConfig(sync_tokens=-1)
+
+
+def test_without_dask_the_cluster_says_how_to_install_it(corpus_file, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    with pytest.raises(W2VError, match=r"pip install 'w2v\[cluster\]'"):
+        w2v.train(str(corpus_file), {**SMALL, "cluster": "local:2"}, quiet=True)
+
+
+def test_a_one_machine_run_never_imports_dask(corpus_file):
+    import subprocess
+    import sys
+
+    code = (f"import sys, w2v; w2v.train({str(corpus_file)!r}, {{'epochs': 1, 'threads': 1}}, quiet=True); "
+            "print('distributed' in sys.modules, 'dask' in sys.modules)")  # fmt: skip
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == [
+        "False", "False"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_dask_workers_train_the_simulators_model(corpus_file):
+    config = {**SMALL, "sync_tokens": 4000}
+    simulated = w2v.train(str(corpus_file), {**config, "cluster": "simulate:2"}, quiet=True)
+    on_dask = w2v.train(str(corpus_file), {**config, "cluster": "local:2"}, quiet=True)
+    assert on_dask.words == simulated.words
+    np.testing.assert_array_equal(on_dask.input_vectors, simulated.input_vectors)
+    np.testing.assert_array_equal(on_dask.output_vectors, simulated.output_vectors)
+    assert on_dask.training.cluster["rounds"][0][:5] == simulated.training.cluster["rounds"][0][:5]
+
+
+@pytest.mark.slow
+def test_a_killed_worker_ends_the_run_and_it_resumes_from_the_checkpoint(corpus_file, tmp_path):
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    config = {**SMALL, "epochs": 8, "sync_tokens": 3000}
+    expected = w2v.train(str(corpus_file), {**config, "cluster": "simulate:2"}, quiet=True)
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:  # fmt: skip
+        address = cluster.scheduler_address
+        model_dir = tmp_path / "m"
+        failure = []
+
+        def run():
+            try:
+                w2v.train(str(corpus_file), {**config, "cluster": address}, model_dir=model_dir, quiet=True,
+                          checkpoint_rounds=1)  # fmt: skip
+            except W2VError as error:
+                failure.append(str(error))
+
+        trainer = threading.Thread(target=run)
+        trainer.start()
+        wait_for_round(model_dir, 3)
+        victim = sorted(client.nthreads())[1]
+        os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)  # the nanny restarts it
+        trainer.join(120)
+        assert len(failure) == 1 and "a worker was lost" in failure[0], failure
+        assert "continue with --resume" in failure[0]
+        resumed = w2v.train(str(corpus_file), {"cluster": address}, model_dir=model_dir, resume=True, quiet=True)
+    np.testing.assert_array_equal(resumed.input_vectors, expected.input_vectors)
+    assert resumed.training.epochs_done == 8 and resumed.training.complete
+
+
+def wait_for_round(model_dir, rounds: int, timeout: float = 120) -> None:
+    import json
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            meta = json.loads((model_dir / "meta.json").read_text())
+            if len(meta["training"]["cluster"]["rounds"]) >= rounds:
+                return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.01)
+    raise AssertionError(f"no checkpoint of {rounds} rounds in {timeout} s")
+
+
+def test_cli_trains_on_simulated_workers_and_the_model_directory_is_ordinary(corpus_file, tmp_path):
+    from click.testing import CliRunner
+
+    from w2v.cli import cli
+
+    model_dir = tmp_path / "m"
+    options = ["--cluster", "simulate:3", "--sync-tokens", "2500", "--epochs", "2", "--dim", "12", "--min-count", "1"]
+    result = CliRunner().invoke(cli, ["train", str(corpus_file), *options, "--model-dir", str(model_dir)])
+    assert result.exit_code == 0, result.output
+    assert "cluster: 3 workers simulated in this process, 1 thread each" in result.stderr
+    assert "rounds of 2,500 tokens per worker" in result.stderr and "MB moved" in result.stderr
+    model = w2v.load(model_dir)
+    assert model.config.cluster == "simulate:3" and model.config.sync_tokens == 2500
+    assert model.training.cluster["workers"] == 3 and model.training.complete
+    shown = CliRunner().invoke(cli, ["neighbors", "metal2", "--model-dir", str(model_dir)])
+    assert shown.exit_code == 0 and "metal" in shown.output
+    bad = CliRunner().invoke(cli, ["train", "-", "--cluster", "simulate:2", "--model-dir", str(tmp_path / "x")],
+                             input="a b c\n")  # fmt: skip
+    assert bad.exit_code == 1 and bad.output.strip().endswith("not from standard input")
+    assert not (tmp_path / "x").exists()
