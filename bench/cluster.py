@@ -43,6 +43,7 @@ rounds = model.training.cluster.get("rounds", [])
 print(json.dumps({{"analogy": 100 * total.accuracy("add"), "ws353": report.similarity[0].spearman,
                   "rounds": len(rounds), "tokens": sum(r[2] for r in rounds), "rows": sum(r[3] for r in rounds),
                   "bytes": sum(r[4] for r in rounds), "compute": sum(r[5] for r in rounds),
+                  "sync": sum(r[6] for r in rounds),
                   "vocabulary": len(model), "dim": model.dim}}))
 """
 

@@ -102,18 +102,19 @@ def test_partitioned_counts_merge_to_the_exact_counts():
 
 def reference_merge(table, changes):
     """Row by row: untouched rows stay; a row one worker changed takes its value; a row k workers
-    changed moves by the mean of their changes."""
+    changed moves by the sum of their changes divided by max(1, |sum|^2 / sum of |change|^2)."""
     out = table.copy()
     for row in range(table.shape[0]):
-        values = [v[list(r).index(row)] for r, v in changes if row in r]
-        if len(values) == 1:
-            out[row] = values[0]
-        elif values:
-            out[row] = table[row] + np.mean([v - table[row] for v in values], axis=0)
+        deltas = [v[list(r).index(row)].astype(np.float64) - table[row] for r, v in changes if row in r]
+        if len(deltas) == 1:
+            out[row] = table[row] + deltas[0]
+        elif deltas:
+            total = np.sum(deltas, axis=0)
+            out[row] = table[row] + total / max(1.0, total @ total / sum(d @ d for d in deltas))
     return out
 
 
-def test_merge_rows_is_the_mean_of_the_changes_of_the_workers_that_made_them():
+def test_merge_rows_against_a_row_by_row_reference():
     rng = np.random.default_rng(0)
     table = rng.normal(size=(9, 4)).astype(np.float32)
     changes = [(np.array([0, 3, 5], np.int32), rng.normal(size=(3, 4)).astype(np.float32)),
@@ -121,13 +122,33 @@ def test_merge_rows_is_the_mean_of_the_changes_of_the_workers_that_made_them():
                (np.array([], np.int32), np.zeros((0, 4), np.float32)),
                (np.array([8, 5, 3], np.int32), rng.normal(size=(3, 4)).astype(np.float32))]  # fmt: skip
     expected = reference_merge(table, changes)
+    before = table.copy()
     rows, values = merge_rows(table, changes)
     assert rows.tolist() == [0, 1, 3, 5, 8]
-    np.testing.assert_allclose(table, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(table, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(values, table[rows])
     np.testing.assert_array_equal(table[0], changes[0][1][0])  # one writer: its value exactly
-    # Never the sum of three changes, never their sum over all four workers.
-    assert not np.allclose(table[5], expected[5] + 2 * (expected[5] - table[5] + 1))
+    np.testing.assert_array_equal(table[[2, 4, 6, 7]], before[[2, 4, 6, 7]])
+
+
+def test_equal_changes_merge_to_their_mean_and_orthogonal_ones_to_their_sum():
+    table = np.zeros((3, 4), np.float32)
+    push = np.array([[1, 2, 0, 0]], np.float32)
+    merge_rows(table, [(np.array([0], np.int32), push)] * 5)  # five workers pushed row 0 to the same place
+    np.testing.assert_allclose(table[0], push[0], rtol=1e-6)
+    axes = np.eye(4, dtype=np.float32)
+    merge_rows(table, [(np.array([1], np.int32), axes[k : k + 1]) for k in range(4)])  # four orthogonal changes
+    np.testing.assert_allclose(table[1], np.ones(4), rtol=1e-6)
+    merge_rows(table, [(np.array([2], np.int32), axes[:1]), (np.array([2], np.int32), -axes[:1])])  # they cancel
+    np.testing.assert_array_equal(table[2], np.zeros(4))
+    # Partly aligned: never longer than the root of the summed squared lengths.
+    rng = np.random.default_rng(1)
+    start = rng.normal(size=(1, 8)).astype(np.float32)
+    for _ in range(20):
+        row = start.copy()
+        deltas = rng.normal(size=(6, 8)).astype(np.float32) + rng.normal(size=8).astype(np.float32) * 3
+        merge_rows(row, [(np.array([0], np.int32), start + d[None]) for d in deltas])
+        assert np.linalg.norm(row - start) <= np.sqrt((deltas.astype(np.float64) ** 2).sum()) * (1 + 1e-5)
 
 
 @pytest.mark.parametrize("options", [{}, {"arch": "cbow", "hs": True}, {"exact": True, "window": 2}])

@@ -1,0 +1,100 @@
+"""The cluster's scaling model, on paper: parallel efficiency compute / (compute + sync) of a
+round for N workers, network speeds and vocabularies, from quantities measured here.
+
+    python bench/cluster_scaling.py --measured bench/results/2026-12-01-cluster.json
+
+A round of T tokens per worker: every worker trains (compute C = T / s, s its words/s), sends the
+rows it changed to the driver, the driver merges them and sends the merged rows to every worker
+(docs/cluster.md). All of it passes through the driver's link, so
+
+    sync S = 8 (up + down) / B + up / m       up = N R(T) b,  down = N U(N T) b,  b = 4 dim + 4 bytes a row
+
+with R(T) the rows one worker changes in T tokens, U(M) the rows changed by M tokens in all (the
+union), B the driver's bandwidth in bits/s and m the driver's merge speed in bytes/s. R and U
+come from the distinct words that M tokens hold, sum_w 1 - exp(-M p_w) over the vocabulary's
+unigram probabilities p_w, times the rows a distinct word brings (its input row, its output
+row, the noise words'), calibrated on the measured rounds of the benchmark corpus (simulator).
+The 80k-word vocabulary is the benchmark corpus's; the 10M-id one is a Zipf(1) catalogue (item
+popularity), an assumption, not a measurement. s and m are measured on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SENTENCES = HERE.parent.parent / "shared" / "data" / "enwiki2014_text8_sentences.txt.gz"
+
+
+def unigram(corpus: Path, min_count: int = 5) -> np.ndarray:
+    import gzip
+
+    counts: collections.Counter = collections.Counter()
+    opener = gzip.open if corpus.suffix == ".gz" else open
+    with opener(corpus, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            counts.update(line.split())
+    kept = np.array(sorted((c for c in counts.values() if c >= min_count), reverse=True), np.float64)
+    return kept / kept.sum()
+
+
+def distinct(p: np.ndarray, tokens: float) -> float:
+    """Expected distinct words among `tokens` draws from p."""
+    return float(np.sum(-np.expm1(-tokens * p)))
+
+
+def zipf(n: int, exponent: float = 1.0) -> np.ndarray:
+    weights = 1.0 / np.arange(1, n + 1, dtype=np.float64) ** exponent
+    return weights / weights.sum()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--measured", type=Path, required=True, help="bench/cluster.py's JSON")
+    parser.add_argument("--corpus", type=Path, default=SENTENCES)
+    parser.add_argument("--sync", type=int, default=1_000_000, help="T, tokens per worker per round")
+    parser.add_argument("--worker-speed", type=float, default=2.1e6, help="a worker's words/s (this machine: 2.1M)")
+    parser.add_argument("--merge-speed", type=float, default=None, help="driver's merge bytes/s (default: measured)")
+    parser.add_argument("--dim", type=int, default=100)
+    args = parser.parse_args()
+    runs = [r for r in json.loads(args.measured.read_text()) if r["workers"] > 1]
+    b = 4 * args.dim + 4
+    p80k = unigram(args.corpus)
+    # Calibration: rows changed per distinct word, from the measured union of each round.
+    ratios = [r["rows"] / r["rounds"] / distinct(p80k, r["tokens"] / r["rounds"]) for r in runs]
+    per_word = statistics.median(ratios)
+    merge_speed = args.merge_speed or statistics.median(
+        r["bytes"] / max(1e-9, r["sync"]) for r in runs if r.get("sync"))  # fmt: skip
+    print(f"rows changed per distinct word of a round: {per_word:.2f} (median of {len(ratios)} measured runs); "
+          f"driver merge speed {merge_speed / 2**20:,.0f} MB/s; worker {args.worker_speed / 1e6:.1f}M words/s; "
+          f"T = {args.sync:,}")  # fmt: skip
+    print(
+        "\n| vocabulary | N | rows a worker changes | rows merged | MB through the driver | compute s | "
+        "sync s at 1 Gbit/s | efficiency | sync s at 10 Gbit/s | efficiency |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, p in (("80k words (benchmark corpus)", p80k), ("10M ids (Zipf 1, assumed)", zipf(10_000_000))):
+        for n in (8, 32, 128):
+            own = per_word * distinct(p, args.sync)
+            union = per_word * distinct(p, n * args.sync)
+            moved = n * (own + union) * b
+            compute = args.sync / args.worker_speed
+            cells = []
+            for bandwidth in (1e9, 1e10):
+                sync = 8 * moved / bandwidth + n * own * b / merge_speed
+                cells += [f"{sync:.2f}", f"{compute / (compute + sync):.0%}"]
+            print(
+                f"| {name} | {n} | {own:,.0f} | {union:,.0f} | {moved / 2**20:,.0f} | {compute:.2f} | "
+                + " | ".join(cells)
+                + " |"
+            )
+
+
+if __name__ == "__main__":
+    main()
