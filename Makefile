@@ -38,6 +38,8 @@ bench: install-dev
 	$(BIN)/python bench/subwords.py
 	$(BIN)/python bench/items.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python -m pip install --quiet -e '.[cluster]'
+	$(BIN)/python bench/cluster.py
 
 lint: install-dev
 	$(BIN)/ruff check w2v tests bench

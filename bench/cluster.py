@@ -18,7 +18,9 @@ seconds per round and per token).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,7 +45,7 @@ rounds = model.training.cluster.get("rounds", [])
 print(json.dumps({{"analogy": 100 * total.accuracy("add"), "ws353": report.similarity[0].spearman,
                   "rounds": len(rounds), "tokens": sum(r[2] for r in rounds), "rows": sum(r[3] for r in rounds),
                   "bytes": sum(r[4] for r in rounds), "compute": sum(r[5] for r in rounds),
-                  "sync": sum(r[6] for r in rounds),
+                  "sync_seconds": sum(r[6] for r in rounds),
                   "vocabulary": len(model), "dim": model.dim}}))
 """
 
@@ -93,8 +95,14 @@ def main() -> None:
     parser.add_argument("--sync", type=int, nargs="+", default=[1_000_000, 100_000, 0], help="0: one epoch")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "cluster.json")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "cluster.json", help="appended to, run by run")
     args = parser.parse_args()
+    if args.corpus.suffix == ".gz":  # a compressed file cannot be shared out: one worker would read it all
+        plain = Path(tempfile.gettempdir()) / f"w2v-bench-{args.corpus.stem}"
+        if not plain.exists():
+            with gzip.open(args.corpus, "rb") as packed, open(plain, "wb") as out:
+                shutil.copyfileobj(packed, out, 1 << 22)
+        args.corpus = plain
     done = json.loads(args.out.read_text()) if args.out.exists() else []
     have = {(r["workers"], r["sync"], r["seed"]) for r in done}
     todo = [(n, sync, seed) for seed in range(1, args.seeds + 1) for sync in args.sync for n in args.workers

@@ -70,7 +70,7 @@ def main() -> None:
     ratios = [r["rows"] / r["rounds"] / distinct(p80k, r["tokens"] / r["rounds"]) for r in runs]
     per_word = statistics.median(ratios)
     merge_speed = args.merge_speed or statistics.median(
-        r["bytes"] / max(1e-9, r["sync"]) for r in runs if r.get("sync"))  # fmt: skip
+        r["bytes"] / max(1e-9, r["sync_seconds"]) for r in runs if r.get("sync_seconds"))  # fmt: skip
     print(f"rows changed per distinct word of a round: {per_word:.2f} (median of {len(ratios)} measured runs); "
           f"driver merge speed {merge_speed / 2**20:,.0f} MB/s; worker {args.worker_speed / 1e6:.1f}M words/s; "
           f"T = {args.sync:,}")  # fmt: skip

@@ -108,8 +108,23 @@ class DaskCluster:
         return future
 
     def scatter(self, value):
-        """`value` sent once to every worker (for arguments that every worker gets)."""
-        return self.client.scatter([value], broadcast=True, hash=False)[0]  # in a list: a dict would be split
+        """`value` sent once to every worker (for arguments that every worker gets); WorkerLost if
+        a worker of the run has left (the scatter would wait for it)."""
+        self._check_workers()
+        size = _nbytes(value)
+        try:  # in a list: a dict would be scattered key by key
+            return self.client.scatter([value], broadcast=True, hash=False, timeout=60 + size / 10e6)[0]
+        except TimeoutError:
+            self._check_workers()
+            raise W2VError(f"sending {size / 2**20:,.0f} MB to the workers timed out") from None
+        except Exception:  # a worker that left meanwhile fails the scatter (KeyError, CommClosedError)
+            self._check_workers()
+            raise
+
+    def _check_workers(self) -> None:
+        lost = sorted(set(self.addresses) - set(self.client.nthreads()))
+        if lost:
+            raise WorkerLost(lost[0])
 
     def gather(self, handles: list) -> list:
         """The results; W2VError if a worker of the run leaves the cluster meanwhile (its task
@@ -121,15 +136,15 @@ class DaskCluster:
                 wait(handles, timeout=_POLL_SECONDS)
                 break
             except TimeoutError:
-                lost = sorted(set(self.addresses) - set(self.client.nthreads()))
-                if lost:
-                    raise WorkerLost(lost[0]) from None
+                self._check_workers()
+        from distributed import KilledWorker
+        from distributed.client import FutureCancelledError
+        from distributed.comm.core import CommClosedError
+
         try:
             results = self.client.gather(handles)
-        except W2VError:
-            raise
-        except Exception as error:  # a worker died while running the task (KilledWorker, CommClosedError, ...)
-            raise WorkerLost(str(error)) from None
+        except (KilledWorker, CommClosedError, FutureCancelledError) as error:  # a worker died in the task
+            raise WorkerLost(f"{type(error).__name__}: {error}") from None
         for handle in handles:
             self._where.pop(handle.key, None)
         return results
@@ -138,6 +153,15 @@ class DaskCluster:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _nbytes(value) -> int:
+    """Bytes of the arrays in a (nested) dict, tuple or list of them."""
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    return int(getattr(value, "nbytes", 0))
 
 
 class WorkerLost(W2VError):

@@ -173,11 +173,13 @@ class _Run:
         training_started = time.perf_counter()
         record.setup_seconds = round(training_started - started, 3)
         remaining = total - first_epoch * n_tokens - sum(sum(rounds[:first_round]) for rounds in self.round_tokens)
-        self.log(f"training {n_tokens:,} tokens x {plural(config.epochs - first_epoch, 'epoch')} in rounds of "
+        where = f" from round {first_round + 1} of epoch {first_epoch + 1}" if first_epoch or first_round else ""
+        self.log(f"training {n_tokens:,} tokens x {plural(config.epochs, 'epoch')}{where} in rounds of "
                  f"{'a whole share' if not config.sync_tokens else f'{config.sync_tokens:,} tokens'} per worker "
                  f"({per_epoch:,} an epoch)")  # fmt: skip
         update: dict = {}
         saving = 0.0
+        rounds_before = len(progress["rounds"])
         with self.log.training(remaining) as bar:
             for epoch in range(first_epoch, config.epochs):
                 bar.set_description(f"epoch {epoch + 1}/{config.epochs}")
@@ -212,7 +214,7 @@ class _Run:
         seconds = time.perf_counter() - training_started - saving
         record.train_seconds, record.checkpoint_seconds = round(seconds, 3), round(saving, 3)
         record.words_per_second = round(remaining / max(seconds, 1e-9))
-        rounds = progress["rounds"]
+        rounds = progress["rounds"][rounds_before:]  # this run's (a resumed one's record holds the earlier ones)
         compute, sync = sum(row[5] for row in rounds), sum(row[6] for row in rounds)
         moved = sum(row[4] for row in rounds) / 2**20
         losses = ", ".join(f"{x:.4f}" for x in record.epoch_loss)

@@ -60,7 +60,10 @@ class Shard:
 
     def __init__(self, share: int, n_shares: int, sources: list[Source], config: TrainConfig, threads: int,
                  work_dir: str | None) -> None:  # fmt: skip
-        self.share, self.n_shares, self.sources, self.config, self.threads = share, n_shares, sources, config, threads
+        from ..hogwild import thread_count
+
+        self.share, self.n_shares, self.sources, self.config = share, n_shares, sources, config
+        self.threads = thread_count(threads)  # 0: every core of the worker's machine
         self.scratch = Path(tempfile.mkdtemp(prefix=f"w2v-share{share}-", dir=work_dir))
         self.scanned = self.encoded = self.weights = None
         self.round_chunks: list[int] = []  # round r trains chunks round_chunks[r] .. round_chunks[r + 1] - 1
