@@ -7,13 +7,15 @@ A round of T tokens per worker: every worker trains (compute C = T / s, s its wo
 rows it changed to the driver, the driver merges them and sends the merged rows to every worker
 (docs/cluster.md). All of it passes through the driver's link, so
 
-    sync S = 8 (up + down) / B + up / m       up = N R(T) b,  down = N U(N T) b,  b = 4 dim + 4 bytes a row
+    sync S = 8 (up + down) / B + (up + down) / m    up = N R(T) b,  down = N U(N T) b,  b = 4 dim + 4 bytes a row
 
-with R(T) the rows one worker changes in T tokens, U(M) the rows changed by M tokens in all (the
-union), B the driver's bandwidth in bits/s and m the driver's merge speed in bytes/s. R and U
+with R(T) the rows one worker changes in T tokens and U(M) the rows changed by M tokens in all
+(the union). R and U
 come from the distinct words that M tokens hold, sum_w 1 - exp(-M p_w) over the vocabulary's
-unigram probabilities p_w, times the rows a distinct word brings (its input row, its output
-row, the noise words'), calibrated on the measured rounds of the benchmark corpus (simulator).
+unigram probabilities p_w, times the rows a distinct word brings (its input and output rows),
+calibrated on the measured rounds of the benchmark corpus (simulator), and B the driver's
+bandwidth in bits/s and m what the driver (Dask's serialisation, the merge, the scatter)
+handles per second, measured on loopback here.
 The 80k-word vocabulary is the benchmark corpus's; the 10M-id one is a Zipf(1) catalogue (item
 popularity), an assumption, not a measurement. s and m are measured on this machine.
 """
@@ -29,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+NOISE_DRAWS = 5  # skip-gram draws --negative noise words per centre (shared across its window)
 SENTENCES = HERE.parent.parent / "shared" / "data" / "enwiki2014_text8_sentences.txt.gz"
 
 
@@ -49,6 +52,15 @@ def distinct(p: np.ndarray, tokens: float) -> float:
     return float(np.sum(-np.expm1(-tokens * p)))
 
 
+def rows(p: np.ndarray, tokens: float) -> float:
+    """Rows that `tokens` tokens change: the input rows of the distinct words among them, and the
+    output rows of the distinct words among their contexts (the same words) and among the
+    NOISE_DRAWS noise words each token draws from p ** 0.75."""
+    noise = p**0.75 / np.sum(p**0.75)
+    words = -np.expm1(-tokens * p)
+    return float(np.sum(words) + np.sum(1 - (1 - words) * np.exp(-NOISE_DRAWS * tokens * noise)))
+
+
 def zipf(n: int, exponent: float = 1.0) -> np.ndarray:
     weights = 1.0 / np.arange(1, n + 1, dtype=np.float64) ** exponent
     return weights / weights.sum()
@@ -60,39 +72,47 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=SENTENCES)
     parser.add_argument("--sync", type=int, default=1_000_000, help="T, tokens per worker per round")
     parser.add_argument("--worker-speed", type=float, default=2.1e6, help="a worker's words/s (this machine: 2.1M)")
-    parser.add_argument("--merge-speed", type=float, default=None, help="driver's merge bytes/s (default: measured)")
+    parser.add_argument(
+        "--driver-speed",
+        type=float,
+        default=140e6,
+        help="bytes/s the driver serialises, merges and sends (Dask on loopback here: 140 MB/s)",
+    )
     parser.add_argument("--dim", type=int, default=100)
     args = parser.parse_args()
-    runs = [r for r in json.loads(args.measured.read_text()) if r["workers"] > 1]
+    runs = [r for r in json.loads(args.measured.read_text()) if r["workers"] > 1 and r["sync"]]
     b = 4 * args.dim + 4
     p80k = unigram(args.corpus)
-    # Calibration: rows changed per distinct word, from the measured union of each round.
-    ratios = [r["rows"] / r["rounds"] / distinct(p80k, r["tokens"] / r["rounds"]) for r in runs]
-    per_word = statistics.median(ratios)
-    merge_speed = args.merge_speed or statistics.median(
-        r["bytes"] / max(1e-9, r["sync_seconds"]) for r in runs if r.get("sync_seconds"))  # fmt: skip
-    print(f"rows changed per distinct word of a round: {per_word:.2f} (median of {len(ratios)} measured runs); "
-          f"driver merge speed {merge_speed / 2**20:,.0f} MB/s; worker {args.worker_speed / 1e6:.1f}M words/s; "
-          f"T = {args.sync:,}")  # fmt: skip
+    print("| N | T | rows a worker changes: measured | model | rows merged: measured | model |")
+    print("|---|---|---|---|---|---|")
+    for n, sync in sorted({(r["workers"], r["sync"]) for r in runs}):
+        group = [r for r in runs if (r["workers"], r["sync"]) == (n, sync)]
+        union = statistics.mean(r["rows"] / r["rounds"] for r in group)
+        own = statistics.mean((r["bytes"] / r["rounds"] / b - n * r["rows"] / r["rounds"]) / n for r in group)
+        tokens = statistics.mean(r["tokens"] / r["rounds"] for r in group)
+        print(f"| {n} | {sync:,} | {own:,.0f} | {rows(p80k, tokens / n):,.0f} | {union:,.0f} | "
+              f"{rows(p80k, tokens):,.0f} |")  # fmt: skip
+    print(f"\ndriver {args.driver_speed / 1e6:,.0f} MB/s; worker {args.worker_speed / 1e6:.1f}M words/s; "
+          f"T = {args.sync:,}\n")  # fmt: skip
     print(
-        "\n| vocabulary | N | rows a worker changes | rows merged | MB through the driver | compute s | "
-        "sync s at 1 Gbit/s | efficiency | sync s at 10 Gbit/s | efficiency |"
+        "| vocabulary | N | rows a worker changes | rows merged | MB through the driver | compute s | "
+        "sync s at 1 Gbit/s | efficiency | sync s at 10 Gbit/s | efficiency | worker memory GB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, p in (("80k words (benchmark corpus)", p80k), ("10M ids (Zipf 1, assumed)", zipf(10_000_000))):
         for n in (8, 32, 128):
-            own = per_word * distinct(p, args.sync)
-            union = per_word * distinct(p, n * args.sync)
-            moved = n * (own + union) * b
+            own, union = rows(p, args.sync), rows(p, n * args.sync)
+            moved = n * (own + union) * b  # up: every worker's changed rows; down: the merged rows, to each
             compute = args.sync / args.worker_speed
             cells = []
             for bandwidth in (1e9, 1e10):
-                sync = 8 * moved / bandwidth + n * own * b / merge_speed
-                cells += [f"{sync:.2f}", f"{compute / (compute + sync):.0%}"]
+                sync = 8 * moved / bandwidth + moved / args.driver_speed
+                cells += [f"{sync:,.1f}", f"{compute / (compute + sync):.0%}"]
+            memory = 2 * 2 * p.size * args.dim * 4 / 1e9  # input and output tables, and their copy at the round's start
             print(
-                f"| {name} | {n} | {own:,.0f} | {union:,.0f} | {moved / 2**20:,.0f} | {compute:.2f} | "
+                f"| {name} | {n} | {own:,.0f} | {union:,.0f} | {moved / 1e6:,.0f} | {compute:.2f} | "
                 + " | ".join(cells)
-                + " |"
+                + f" | {memory:,.1f} |"
             )
 
 
