@@ -5,10 +5,12 @@ only places them and moves their arguments and results.
     call(w, fn, *args) -> handle   run fn on worker w (arguments may be handles)
     item(handle, key) -> handle    handle's result[key], computed where the result is
     gather(handles) -> values      the results, at the driver
+    settle(handles, seconds)       wait a while for tasks whose results do not matter (clean-up)
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import operator
 from collections.abc import Callable
@@ -52,6 +54,9 @@ class Simulated:
 
     def gather(self, handles: list) -> list:
         return list(handles)
+
+    def settle(self, handles: list, seconds: float) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -137,6 +142,9 @@ class DaskCluster:
                 break
             except TimeoutError:
                 self._check_workers()
+            except Exception as error:  # futures cancelled: the scheduler gave up on a worker's task
+                self._check_workers()
+                raise WorkerLost(f"{type(error).__name__}: {error}") from None
         from distributed import KilledWorker
         from distributed.client import FutureCancelledError
         from distributed.comm.core import CommClosedError
@@ -149,8 +157,16 @@ class DaskCluster:
             self._where.pop(handle.key, None)
         return results
 
+    def settle(self, handles: list, seconds: float) -> None:
+        """Wait at most `seconds` for these tasks, whatever becomes of them (clean-up)."""
+        from distributed import wait
+
+        with contextlib.suppress(Exception):
+            wait(handles, timeout=seconds)
+
     def close(self) -> None:
-        self.client.close()
+        with contextlib.suppress(Exception):
+            self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 

@@ -32,7 +32,7 @@ from .counts import vocabulary
 from .merge import merge_rows
 from .shares import split_shares
 
-_NAMES = ("input", "output", "nodes")
+_CLOSE_SECONDS = 10
 
 
 def train_on_cluster(corpus: list[str], config: TrainConfig, checkpoint: Model | None,
@@ -65,10 +65,11 @@ def train_on_cluster(corpus: list[str], config: TrainConfig, checkpoint: Model |
 
 
 def _close(backend, run: str) -> None:
-    """Remove the shares from the workers (those still there), then leave the cluster."""
+    """Remove the shares from the workers (those still there: at most 10 s, never an error, so
+    that a failed run's own error is the one reported), then leave the cluster."""
     try:
-        backend.gather([backend.call(w, shard.close_share, run, w) for w in range(backend.n)])
-    except W2VError:
+        backend.settle([backend.call(w, shard.close_share, run, w) for w in range(backend.n)], _CLOSE_SECONDS)
+    except Exception:  # noqa: BLE001 - clean-up after a run that may have failed for this very reason
         pass
     finally:
         backend.close()
