@@ -15,7 +15,7 @@ come from the distinct words that M tokens hold, sum_w 1 - exp(-M p_w) over the 
 unigram probabilities p_w, times the rows a distinct word brings (its input and output rows),
 calibrated on the measured rounds of the benchmark corpus (simulator), and B the driver's
 bandwidth in bits/s and m what the driver (Dask's serialisation, the merge, the scatter)
-handles per second, measured on loopback here.
+handles per second, measured on loopback here (`--measure-driver`: 285 MB/s).
 The 80k-word vocabulary is the benchmark corpus's; the 10M-id one is a Zipf(1) catalogue (item
 popularity), an assumption, not a measurement. s and m are measured on this machine.
 """
@@ -66,6 +66,23 @@ def zipf(n: int, exponent: float = 1.0) -> np.ndarray:
     return weights / weights.sum()
 
 
+def measure_driver(corpus: Path, runs: int = 3) -> float:
+    """Bytes a round moves per second of its sync, median of `runs` local:2 runs (one thread per
+    worker, rounds of 100,000 tokens, 2 epochs) on `corpus`: the driver's speed m, loopback."""
+    import w2v
+
+    speeds = []
+    for seed in range(1, runs + 1):
+        config = {"cluster": "local:2", "sync_tokens": 100_000, "epochs": 2, "threads": 1, "seed": seed}
+        rounds = w2v.train(str(corpus), config, quiet=True).training.cluster["rounds"]
+        moved, sync = sum(r[4] for r in rounds), sum(r[6] for r in rounds)
+        speeds.append(moved / sync)
+        per_round = moved / len(rounds) / 2**20
+        print(f"local:2 run {seed}: {per_round:.1f} MB a round, sync {sync / len(rounds):.3f} s a round, "
+              f"{moved / sync / 1e6:.0f} MB/s")  # fmt: skip
+    return statistics.median(speeds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--measured", type=Path, required=True, help="bench/cluster.py's JSON")
@@ -75,11 +92,19 @@ def main() -> None:
     parser.add_argument(
         "--driver-speed",
         type=float,
-        default=140e6,
-        help="bytes/s the driver serialises, merges and sends (Dask on loopback here: 140 MB/s)",
+        default=285e6,
+        help="bytes/s the driver serialises, merges and sends (Dask on loopback here: 285 MB/s)",
+    )
+    parser.add_argument(
+        "--measure-driver",
+        type=Path,
+        metavar="CORPUS",
+        help="measure the driver's speed first (local:2 on CORPUS, e.g. the 10 MB demo corpus decompressed)",
     )
     parser.add_argument("--dim", type=int, default=100)
     args = parser.parse_args()
+    if args.measure_driver:
+        args.driver_speed = measure_driver(args.measure_driver)
     runs = [r for r in json.loads(args.measured.read_text()) if r["workers"] > 1 and r["sync"]]
     b = 4 * args.dim + 4
     p80k = unigram(args.corpus)
