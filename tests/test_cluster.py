@@ -151,6 +151,23 @@ def test_equal_changes_merge_to_their_mean_and_orthogonal_ones_to_their_sum():
         assert np.linalg.norm(row - start) <= np.sqrt((deltas.astype(np.float64) ** 2).sum()) * (1 + 1e-5)
 
 
+def test_momentum_carries_a_drift_from_round_to_round():
+    from w2v.cluster import merge
+
+    table = np.zeros((2, 3), np.float32)
+    momentum = np.zeros_like(table)
+    d = np.array([[0.1, -0.2, 0.3]], np.float32)
+    moves = []
+    for _ in range(4):  # two workers push row 0 the same way every round
+        before = table[0].copy()
+        merge_rows(table, [(np.array([0], np.int32), table[:1] + d)] * 2, momentum)
+        moves.append(float((table[0] - before) @ d[0] / (d[0] @ d[0])))
+    beta = merge.MOMENTUM
+    expected = [sum(beta**k for k in range(n + 1)) for n in range(4)]  # 1, 1 + b, 1 + b + b^2, ...
+    np.testing.assert_allclose(moves, expected, rtol=1e-5)
+    assert np.all(table[1] == 0) and np.all(momentum[1] == 0)  # untouched rows keep still
+
+
 @pytest.mark.parametrize("options", [{}, {"arch": "cbow", "hs": True}, {"exact": True, "window": 2}])
 def test_one_simulated_worker_is_a_one_machine_run_bit_for_bit(corpus_file, options):
     one = w2v.train(str(corpus_file), {**SMALL, **options}, quiet=True)
@@ -193,20 +210,23 @@ def test_an_interrupted_simulated_run_resumes_where_an_uninterrupted_one_ends(co
     calls = [0]
     real = driver.merge_rows
 
-    def interrupt_at_round_five(table, changes):
+    def interrupt_at_round_five(table, changes, momentum=None):
         calls[0] += 1
         if calls[0] == 2 * 5 + 1:  # two tables (input, output) a round: the sixth round's first merge
             raise KeyboardInterrupt
-        return real(table, changes)
+        return real(table, changes, momentum)
 
     monkeypatch.setattr(driver, "merge_rows", interrupt_at_round_five)
     with pytest.raises(Interrupted, match="after round 5 of epoch 1 of 3"):
         w2v.train(str(corpus_file), config, model_dir=tmp_path / "m", quiet=True, checkpoint_rounds=1)
+    checkpoint = w2v.load(tmp_path / "m")
+    assert set(checkpoint.momentum) == {"input", "output"} and np.abs(checkpoint.momentum["input"]).max() > 0
     monkeypatch.setattr(driver, "merge_rows", real)
     resumed = w2v.train(str(corpus_file), None, model_dir=tmp_path / "m", resume=True, quiet=True)
     np.testing.assert_array_equal(resumed.input_vectors, whole.input_vectors)
     np.testing.assert_array_equal(resumed.output_vectors, whole.output_vectors)
     assert resumed.training.epoch_loss == pytest.approx(whole.training.epoch_loss, rel=1e-12)
+    assert w2v.load(tmp_path / "m").momentum is None  # the finished model keeps its vectors only
 
 
 def test_cluster_options_are_checked():

@@ -65,6 +65,9 @@ class Model:
     subword_vectors: np.ndarray | None = None  # float32[n_words + buckets, dim]
     ngrams: tuple[int, int, int, int] | None = None  # (min_n, max_n, buckets, first bucket row)
     bucket_rows: np.ndarray | None = None  # int[buckets]: each bucket's row, -1 for none; None: every bucket has one
+    # A cluster run's checkpoint: each table's momentum of merged changes (cluster/merge.py), by
+    # table name ("input", "output", "nodes"); None otherwise
+    momentum: dict[str, np.ndarray] | None = None
 
     @property
     def words(self) -> list[str]:

@@ -39,6 +39,7 @@ from .vocab import Vocab
 FORMAT_VERSION = 1
 META, VOCAB, INPUT, OUTPUT, HS = "meta.json", "vocab.tsv", "input.npy", "output.npy", "hs.npy"
 SUBWORDS, BUCKETS = "subwords.npy", "buckets.npy"
+MOMENTUM = {"input": "momentum-input.npy", "output": "momentum-output.npy", "nodes": "momentum-nodes.npy"}
 _RENAME_EXCHANGE = 2
 T = TypeVar("T")
 
@@ -124,6 +125,8 @@ def save_model(model: Model, path: str | Path) -> Path:
         for name, matrix in ((OUTPUT, model.output_vectors), (HS, model.hs_vectors), (SUBWORDS, model.subword_vectors)):
             if matrix is not None:
                 np.save(temporary / name, np.ascontiguousarray(matrix, dtype=np.float32))
+        for table, matrix in (model.momentum or {}).items():
+            np.save(temporary / MOMENTUM[table], np.ascontiguousarray(matrix, dtype=np.float32))
         if model.has_subwords and model.bucket_rows is not None:
             np.save(temporary / BUCKETS, np.asarray(model.bucket_rows))
         (temporary / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -266,8 +269,14 @@ def _load(directory: Path, open_file, mmap: bool) -> Model:
         subword_vectors = _load_matrix(open_file, SUBWORDS, mmap, first_bucket + rows, directory)
     else:
         bucket_rows = None
+    rows = {"input": len(words), "output": len(words), "nodes": len(words) - 1}
+    momentum = {}
+    for table, name in MOMENTUM.items():
+        matrix = _load_optional_matrix(open_file, name, mmap, rows[table], directory)
+        if matrix is not None:
+            momentum[table] = matrix
     return Model(Vocab(words, counts), input_vectors, output_vectors, config, meta, training, hs_vectors,
-                 subword_vectors, ngrams, bucket_rows)  # fmt: skip
+                 subword_vectors, ngrams, bucket_rows, momentum or None)  # fmt: skip
 
 
 def _load_bucket_rows(open_file, directory: Path, buckets: int) -> np.ndarray | None:

@@ -111,6 +111,11 @@ class _Run:
                       "nodes": checkpoint.hs_vectors}  # fmt: skip
             record = checkpoint.training
         tables = {name: np.array(table, np.float32) for name, table in tables.items() if table is not None}
+        # With 2 or more workers the merged changes carry momentum (merge.py), kept in checkpoints.
+        saved = checkpoint.momentum if checkpoint is not None else None
+        self.momentum = None if self.n < 2 else {
+            name: np.array(saved[name], np.float32) if saved and name in saved else np.zeros_like(table)
+            for name, table in tables.items()}  # fmt: skip
         record.scan_seconds = stats.pop("seconds")
         record.cluster["sync_tokens"] = config.sync_tokens
         shared_tables, shared_vocab = backend.scatter(tables), backend.scatter(vocab)
@@ -118,7 +123,7 @@ class _Run:
                         for w in range(self.n)])  # fmt: skip
         created = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
         model = Model(vocab, tables["input"], tables.get("output"), config, meta={"created": created, "corpus": stats},
-                      training=record, hs_vectors=tables.get("nodes"))  # fmt: skip
+                      training=record, hs_vectors=tables.get("nodes"), momentum=self.momentum)  # fmt: skip
         self.rounds(model, tables, n_tokens, directory, checkpoint_rounds, started)
         return model
 
@@ -192,7 +197,8 @@ class _Run:
                     sent = backend.scatter(update)
                     results = backend.gather([backend.call(w, shard.train_share, self.run, w, plan, sent)
                                               for w in range(self.n)])  # fmt: skip
-                    update = {name: merge_rows(table, [res.changed[name] for res in results if name in res.changed])
+                    update = {name: merge_rows(table, [res.changed[name] for res in results if name in res.changed],
+                                         None if self.momentum is None else self.momentum[name])
                               for name, table in tables.items()}  # fmt: skip
                     seconds = time.perf_counter() - round_started
                     tokens = sum(res.tokens for res in results)
@@ -212,6 +218,7 @@ class _Run:
                         saving_started = time.perf_counter()
                         directory.after_round(model, epoch * per_epoch + r + 1, checkpoint_rounds)
                         saving += time.perf_counter() - saving_started
+        model.momentum = None  # only checkpoints need it: the finished model keeps its vectors only
         seconds = time.perf_counter() - training_started - saving
         record.train_seconds, record.checkpoint_seconds = round(seconds, 3), round(saving, 3)
         record.words_per_second = round(remaining / max(seconds, 1e-9))
