@@ -2,7 +2,7 @@
 noise: the in-process simulator (`--cluster simulate:N`) runs the N workers one after another
 with the cluster's merge rule, one thread each, deterministically.
 
-    python bench/cluster.py                                   # N 1 2 4 8 x T 0.1M 1M epoch x 3 seeds
+    python bench/cluster.py                                   # N 1 2 4 8 x T default 1M 0.1M epoch x 3 seeds
     python bench/cluster.py --workers 8 --sync 1000000 --seeds 1 --jobs 1
 
 Each run trains skip-gram with negative sampling (word2vec.c's settings, 5 epochs) on the
@@ -37,7 +37,8 @@ import json, sys
 sys.path.insert(0, {root!r})
 import w2v
 from w2v.evaluate import bundled, evaluate, summarize_analogies
-config = w2v.TrainConfig(threads=1, seed={seed}, arch={arch!r}, cluster={cluster!r}, sync_tokens={sync})
+config = w2v.TrainConfig(threads=1, seed={seed}, arch={arch!r}, cluster={cluster!r},
+                         sync_tokens=None if {sync} < 0 else {sync})
 model = w2v.train({corpus!r}, config, quiet=True, work_dir={work!r})
 report = evaluate(model, [bundled("questions-words.txt")], [bundled("wordsim353.tsv")])
 *_, total = summarize_analogies(report.analogies["questions-words.txt"])
@@ -46,7 +47,8 @@ print(json.dumps({{"analogy": 100 * total.accuracy("add"), "ws353": report.simil
                   "rounds": len(rounds), "tokens": sum(r[2] for r in rounds), "rows": sum(r[3] for r in rounds),
                   "bytes": sum(r[4] for r in rounds), "compute": sum(r[5] for r in rounds),
                   "sync_seconds": sum(r[6] for r in rounds),
-                  "vocabulary": len(model), "dim": model.dim}}))
+                  "vocabulary": len(model), "dim": model.dim,
+                  "round_tokens": model.training.cluster["sync_tokens"]}}))
 """
 
 
@@ -62,7 +64,7 @@ def run(corpus: Path, arch: str, workers: int, sync: int, seed: int) -> dict:
 
 
 def label(sync: int) -> str:
-    return "epoch" if sync == 0 else f"{sync / 1e6:g}M"
+    return "epoch" if sync == 0 else "default" if sync < 0 else f"{sync / 1e6:g}M"
 
 
 def table(results: list[dict]) -> str:
@@ -92,7 +94,13 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=SENTENCES)
     parser.add_argument("--arch", default="skipgram", choices=["skipgram", "cbow"])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
-    parser.add_argument("--sync", type=int, nargs="+", default=[1_000_000, 100_000, 0], help="0: one epoch")
+    parser.add_argument(
+        "--sync",
+        type=int,
+        nargs="+",
+        default=[-1, 1_000_000, 100_000, 0],
+        help="tokens per worker per round; 0: one epoch; -1: the default (20 rounds an epoch)",
+    )
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "cluster.json", help="appended to, run by run")

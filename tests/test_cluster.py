@@ -229,6 +229,14 @@ def test_an_interrupted_simulated_run_resumes_where_an_uninterrupted_one_ends(co
     assert w2v.load(tmp_path / "m").momentum is None  # the finished model keeps its vectors only
 
 
+def test_rounds_default_to_twenty_an_epoch_of_at_most_a_million_tokens():
+    config = TrainConfig(cluster="simulate:8")
+    assert config.round_tokens(17_200_000, 8) == 107_500
+    assert config.round_tokens(10**9, 8) == 1_000_000
+    assert config.round_tokens(30_000, 2) == 10_000
+    assert TrainConfig(sync_tokens=0).round_tokens(10**9, 8) == 0
+
+
 def test_cluster_options_are_checked():
     assert parse_cluster("local:4") == ("local", 4)
     assert parse_cluster("tcp://10.0.0.5:8786") == ("address", "tcp://10.0.0.5:8786")

@@ -19,7 +19,11 @@ MIN_ALPHA_RATIO = 1e-4
 
 DEFAULT_NEGATIVE = 5  # noise words per prediction, unless hs is on alone
 DEFAULT_BUCKETS = 2_000_000  # fastText's
-DEFAULT_SYNC_TOKENS = 1_000_000  # tokens each cluster worker trains between merges (docs/cluster.md)
+# A cluster round (docs/cluster.md): by default each worker trains corpus / (workers x ROUNDS_PER_EPOCH)
+# tokens between merges, at most MAX_SYNC_TOKENS (large corpora), at least MIN_SYNC_TOKENS.
+ROUNDS_PER_EPOCH = 20
+MAX_SYNC_TOKENS = 1_000_000
+MIN_SYNC_TOKENS = 10_000
 
 # Counting words keeps a table of every distinct word; past this many bytes (about 50M distinct
 # words) the rarest are forgotten, as word2vec.c does past 21M words.
@@ -60,7 +64,7 @@ class TrainConfig:
     subwords: str | None = None  # "MIN-MAX": fastText's character n-grams of MIN..MAX characters; None: off
     buckets: int = DEFAULT_BUCKETS  # rows the n-grams are hashed into (with subwords)
     cluster: str | None = None  # "local:N", "simulate:N" or a Dask scheduler's address; None: this process
-    sync_tokens: int = DEFAULT_SYNC_TOKENS  # with a cluster: tokens a worker trains per round; 0: its whole share
+    sync_tokens: int | None = None  # with a cluster: tokens a worker trains per round; 0: its whole share; None: auto
 
     def __post_init__(self) -> None:
         if self.negative is None:
@@ -102,7 +106,7 @@ class TrainConfig:
             if self.init_vectors is not None:
                 raise ConfigError("init_vectors starts word vectors; with subwords a word's vector is made of "
                                   "its n-grams' too: use one or the other")  # fmt: skip
-        if self.sync_tokens < 0:
+        if self.sync_tokens is not None and self.sync_tokens < 0:
             raise ConfigError(f"sync_tokens must be >= 0 (0: a worker's whole share per round), got {self.sync_tokens}")
         if self.cluster is not None:
             from .cluster.backends import parse_cluster
@@ -122,6 +126,13 @@ class TrainConfig:
         from .subwords import parse_subwords
 
         return parse_subwords(self.subwords)
+
+    def round_tokens(self, corpus_tokens: int, workers: int) -> int:
+        """The tokens a cluster worker trains per round: sync_tokens, or by default enough rounds
+        for ROUNDS_PER_EPOCH an epoch, within [MIN_SYNC_TOKENS, MAX_SYNC_TOKENS]."""
+        if self.sync_tokens is not None:
+            return self.sync_tokens
+        return max(MIN_SYNC_TOKENS, min(MAX_SYNC_TOKENS, corpus_tokens // (workers * ROUNDS_PER_EPOCH)))
 
     @property
     def whole_line(self) -> bool:

@@ -200,8 +200,8 @@ class ByteSize(click.ParamType):
     "--sync-tokens",
     type=click.IntRange(min=0),
     default=DEFAULTS.sync_tokens,
-    show_default=True,
-    help="With --cluster: tokens each worker trains between merges of the changed rows; 0: its whole share.",
+    help="With --cluster: tokens each worker trains between merges of the changed rows; 0: its whole share.  "
+    "[default: 20 rounds an epoch, at most 1,000,000 tokens a round]",
 )
 @click.option(
     "--checkpoint-rounds",

@@ -86,7 +86,9 @@ class _Run:
         started = time.perf_counter()
         config, backend = self.config, self.backend
         vocab, stats = self.count(sources, threads, None if work_dir is None else str(Path(work_dir).absolute()))
-        encoded = backend.gather([backend.call(w, shard.encode_share, self.run, w, vocab.words) for w in range(self.n)])
+        self.sync = config.round_tokens(stats["tokens"], self.n)
+        encoded = backend.gather([backend.call(w, shard.encode_share, self.run, w, vocab.words, self.sync)
+                                  for w in range(self.n)])  # fmt: skip
         self.round_tokens = [rounds for rounds, _ in encoded]
         segments = [count for _, count in encoded]
         first_segments = np.concatenate(([0], np.cumsum(segments)[:-1])).astype(int).tolist()
@@ -117,7 +119,7 @@ class _Run:
             name: np.array(saved[name], np.float32) if saved and name in saved else np.zeros_like(table)
             for name, table in tables.items()}  # fmt: skip
         record.scan_seconds = stats.pop("seconds")
-        record.cluster["sync_tokens"] = config.sync_tokens
+        record.cluster["sync_tokens"] = self.sync
         shared_tables, shared_vocab = backend.scatter(tables), backend.scatter(vocab)
         backend.gather([backend.call(w, shard.start_share, self.run, w, shared_vocab, shared_tables, first_segments[w])
                         for w in range(self.n)])  # fmt: skip
@@ -181,7 +183,7 @@ class _Run:
         remaining = total - first_epoch * n_tokens - sum(sum(rounds[:first_round]) for rounds in self.round_tokens)
         where = f" from round {first_round + 1} of epoch {first_epoch + 1}" if first_epoch or first_round else ""
         self.log(f"training {n_tokens:,} tokens x {plural(config.epochs, 'epoch')}{where} in rounds of "
-                 f"{'a whole share' if not config.sync_tokens else f'{config.sync_tokens:,} tokens'} per worker "
+                 f"{'a whole share' if not self.sync else f'{self.sync:,} tokens'} per worker "
                  f"({per_epoch:,} an epoch)")  # fmt: skip
         update: dict = {}
         saving = 0.0

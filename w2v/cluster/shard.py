@@ -79,11 +79,11 @@ class Shard:
                  "pruned_words": pruning.words, "pruned_tokens": pruning.tokens}  # fmt: skip
         return (stats, *partition(self.scanned.words, self.scanned.counts, self.share, self.n_shares))
 
-    def encode(self, words: list[str]) -> list[int]:
+    def encode(self, words: list[str], sync: int) -> list[int]:
         """Encode the share with the run's vocabulary (`words` in id order) into chunks of at most
-        a round; returns the tokens of each of the share's rounds in an epoch."""
+        a round of `sync` tokens (0: the whole share); returns the tokens of each of the share's
+        rounds in an epoch."""
         scan_ids = self.scanned.table.find([word.encode("utf-8") for word in words]).astype(np.int64)
-        sync = self.config.sync_tokens
         self.encoded = encode(self.scanned, scan_ids, chunk_tokens=min(CHUNK_TOKENS, sync) if sync else CHUNK_TOKENS)
         self.scanned = None
         positions = self.encoded.chunk_positions
@@ -180,10 +180,10 @@ def merge_counts(parts: list[WordCounts], min_count: int) -> tuple[WordCounts, i
     return merge(parts, min_count)
 
 
-def encode_share(run: str, share: int, words: list[str]) -> tuple[list[int], int]:
+def encode_share(run: str, share: int, words: list[str], sync: int) -> tuple[list[int], int]:
     """Task: encode the share (Shard.encode); returns its rounds' tokens and its segment count."""
     shard = _shard(run, share)
-    rounds = shard.encode(words)
+    rounds = shard.encode(words, sync)
     return rounds, shard.segments()
 
 
