@@ -40,7 +40,7 @@ def train_on_cluster(corpus: list[str], config: TrainConfig, checkpoint: Model |
                      checkpoint_rounds: int | None) -> Model:  # fmt: skip
     """train() with config.cluster set: the trained Model (saved by the caller)."""
     sources = resolve_sources(corpus)
-    kind, size = parse_cluster(config.cluster)
+    kind, target = parse_cluster(config.cluster)
     expected = checkpoint.training.cluster.get("workers") if checkpoint is not None else None
     backend = open_backend(config.cluster, expected)
     run = uuid.uuid4().hex
@@ -51,7 +51,7 @@ def train_on_cluster(corpus: list[str], config: TrainConfig, checkpoint: Model |
         # Hogwild threads in each worker: --threads, else the cores a local worker can have (one
         # after another, simulated workers train on one thread each: a deterministic run).
         threads = config.threads or {"simulate": 1, "local": max(1, available_cores() // backend.n)}.get(kind, 0)
-        where = {"simulate": "simulated in this process", "local": "on this machine"}.get(kind, f"at {size}")
+        where = {"simulate": "simulated in this process", "local": "on this machine"}.get(kind, f"at {target}")
         log(f"cluster: {plural(backend.n, 'worker')} {where}, "
             f"{'all cores' if threads == 0 else plural(threads, 'thread')} each")  # fmt: skip
         local_dir = None if kind == "address" else work_dir  # a remote worker keeps its share in its own temp dir
