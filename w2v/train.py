@@ -4,7 +4,7 @@
                    TrainingWeights, runs the epochs, saves to the model directory if given
     run_epochs()   the epochs: chunks of the encoded corpus read from disk and submitted to the
                    Hogwild threads, the learning-rate schedule, the progress bar, checkpoints
-    _load_kernel() the compiled entry point of the run's method (compiled once, then cached)
+    load_kernel()  the compiled entry point of the run's method (compiled once, then cached)
 Python owns the loop; the numba kernels (kernels.py) train blocks of segments without the GIL.
 """
 
@@ -112,9 +112,7 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
         threads = thread_count(config.threads)
         if config.threads > threads:
             log(f"--threads {config.threads} is more than the {threads} cores this process may use; using {threads}")
-        if config.hs and len(vocab) < 2:
-            raise W2VError(f"hierarchical softmax needs a vocabulary of at least 2 words; this corpus has "
-                           f"{plural(len(vocab), 'word')} with count >= {config.min_count}")  # fmt: skip
+        check_vocabulary(config, vocab, checkpoint)
         subwords = bucket_rows = None
         used_buckets = 0
         if config.subwords is not None:
@@ -131,8 +129,6 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
                                               buckets=used_buckets)  # fmt: skip
             record = TrainingRecord()
         else:
-            if checkpoint.words != vocab.words or not np.array_equal(checkpoint.vocab.counts, vocab.counts):
-                raise W2VError("this corpus is not the one the checkpoint was trained on (the vocabulary differs)")
             hs_vectors, output_vectors = checkpoint.hs_vectors, checkpoint.output_vectors
             if (hs_vectors is None) == config.hs or (output_vectors is None) == (config.negative > 0):
                 raise W2VError(f"{model_dir} lacks the output or node vectors its options train; it cannot be resumed")
@@ -157,6 +153,22 @@ def _train(corpus, config: TrainConfig, checkpoint: Model | None, directory: Mod
                       bucket_rows=bucket_rows)  # fmt: skip
         run_epochs(model, weights, encoded, log, directory.after_epoch if directory else None, started)
     return model
+
+
+def check_vocabulary(config: TrainConfig, vocab, checkpoint: Model | None) -> None:
+    """W2VError if `vocab` cannot be trained with `config` (hierarchical softmax needs 2 words),
+    or is not the vocabulary the `checkpoint` being resumed was trained on."""
+    if config.hs and len(vocab) < 2:
+        raise W2VError(f"hierarchical softmax needs a vocabulary of at least 2 words; this corpus has "
+                       f"{plural(len(vocab), 'word')} with count >= {config.min_count}")  # fmt: skip
+    if checkpoint is not None and (checkpoint.words != vocab.words
+                                   or not np.array_equal(checkpoint.vocab.counts, vocab.counts)):  # fmt: skip
+        raise W2VError("this corpus is not the one the checkpoint was trained on (the vocabulary differs)")
+
+
+def loss_unit(config: TrainConfig) -> str:
+    """What a run's loss is a mean over."""
+    return "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
 
 
 def read_corpus(sources, paths: list[str], config: TrainConfig, scratch: Path, log: Log):
@@ -249,8 +261,8 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
     threads = weights.threads
     sampling = make_sampling(config, vocab)  # numba start-up is paid only by training
     settings = kernel_settings(config)
-    entry = _load_kernel(method_of(config), weights, sampling, settings, log)
-    record.loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
+    entry = load_kernel(method_of(config), weights, sampling, settings, log)
+    record.loss_unit = loss_unit(config)
     record.threads, record.complete = threads, False
     training_started = time.perf_counter()
     record.setup_seconds = round(training_started - (started or training_started), 3)
@@ -296,7 +308,7 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
         f"{plural(threads, 'thread')}); mean loss {record.loss_unit} by epoch: {losses}")  # fmt: skip
 
 
-def _load_kernel(method: str, weights: TrainingWeights, sampling, settings, log: Log):
+def load_kernel(method: str, weights: TrainingWeights, sampling, settings, log: Log):
     """The entry point that trains `method`, run once on nothing so that it is loaded (or, the
     first time, compiled) before training is timed; a compilation is reported."""
     from . import kernels

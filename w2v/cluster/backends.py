@@ -41,7 +41,6 @@ class Simulated:
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.addresses = [f"simulated worker {w}" for w in range(n)]
 
     def call(self, worker: int, fn: Callable, *args):
         return fn(*args)

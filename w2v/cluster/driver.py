@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from ..errors import EmptyVocabularyError, W2VError
 from ..hogwild import available_cores
 from ..model import Model, TrainingRecord
 from ..report import Log, plural
-from ..train import alphas_at
+from ..train import alphas_at, check_vocabulary, loss_unit
 from ..weights import TrainingWeights
 from . import shard
 from .backends import WorkerLost, open_backend, parse_cluster
@@ -98,17 +99,13 @@ class _Run:
         self.log(f"read {stats['tokens']:,} tokens in {plural(stats['lines'], 'line')} on {plural(self.n, 'worker')} "
                  f"({stats['seconds']:.1f} s); vocabulary: {len(vocab):,} words of {stats['distinct_words']:,} with "
                  f"count >= {config.min_count}")  # fmt: skip
-        if config.hs and len(vocab) < 2:
-            raise W2VError(f"hierarchical softmax needs a vocabulary of at least 2 words; this corpus has "
-                           f"{plural(len(vocab), 'word')} with count >= {config.min_count}")  # fmt: skip
+        check_vocabulary(config, vocab, checkpoint)
         if checkpoint is None:
             weights = TrainingWeights.initial(len(vocab), config.dim, config.seed, 1, negative=config.negative > 0,
                                               hs=config.hs)  # fmt: skip
             tables = {"input": weights.input_vectors, "output": weights.output_vectors, "nodes": weights.node_vectors}
             record = TrainingRecord(cluster={"workers": self.n, "round": 0, "loss": [0.0, 0], "rounds": []})
         else:
-            if checkpoint.words != vocab.words or not np.array_equal(checkpoint.vocab.counts, vocab.counts):
-                raise W2VError("this corpus is not the one the checkpoint was trained on (the vocabulary differs)")
             tables = {"input": checkpoint.input_vectors, "output": checkpoint.output_vectors,
                       "nodes": checkpoint.hs_vectors}  # fmt: skip
             record = checkpoint.training
@@ -123,7 +120,7 @@ class _Run:
         shared_tables, shared_vocab = backend.scatter(tables), backend.scatter(vocab)
         backend.gather([backend.call(w, shard.start_share, self.run, w, shared_vocab, shared_tables, first_segments[w])
                         for w in range(self.n)])  # fmt: skip
-        created = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         model = Model(vocab, tables["input"], tables.get("output"), config, meta={"created": created, "corpus": stats},
                       training=record, hs_vectors=tables.get("nodes"), momentum=self.momentum)  # fmt: skip
         self.rounds(model, tables, n_tokens, directory, checkpoint_rounds, started)
@@ -174,13 +171,17 @@ class _Run:
         """Train the remaining rounds of every epoch, merging after each; record and checkpoint."""
         config, record, backend, progress = self.config, model.training, self.backend, model.training.cluster
         per_epoch = max((len(rounds) for rounds in self.round_tokens), default=0)
+        # The tokens of round r in all shares, the tokens of an epoch before it, and its workers.
+        in_round = [sum(rounds[r] for rounds in self.round_tokens if r < len(rounds)) for r in range(per_epoch)]
+        before_round = np.concatenate(([0], np.cumsum(in_round, dtype=np.int64))).tolist()
+        active = [sum(1 for rounds in self.round_tokens if r < len(rounds)) for r in range(per_epoch)]
         total = config.epochs * n_tokens
         first_epoch, first_round = record.epochs_done, progress["round"]
-        record.loss_unit = "per prediction" if config.arch == "cbow" else "per (centre, context) pair"
+        record.loss_unit = loss_unit(config)
         record.threads, record.complete = 0, False
         training_started = time.perf_counter()
         record.setup_seconds = round(training_started - started, 3)
-        remaining = total - first_epoch * n_tokens - sum(sum(rounds[:first_round]) for rounds in self.round_tokens)
+        remaining = total - first_epoch * n_tokens - before_round[first_round]
         where = f" from round {first_round + 1} of epoch {first_epoch + 1}" if first_epoch or first_round else ""
         self.log(f"training {n_tokens:,} tokens x {plural(config.epochs, 'epoch')}{where} in rounds of "
                  f"{'a whole share' if not self.sync else f'{self.sync:,} tokens'} per worker "
@@ -192,9 +193,8 @@ class _Run:
             for epoch in range(first_epoch, config.epochs):
                 bar.set_description(f"epoch {epoch + 1}/{config.epochs}")
                 for r in range(first_round if epoch == first_epoch else 0, per_epoch):
-                    done_before = epoch * n_tokens + sum(sum(rounds[:r]) for rounds in self.round_tokens)
-                    active = sum(1 for rounds in self.round_tokens if r < len(rounds))
-                    plan = shard.RoundPlan(epoch, r, done_before, active, total)
+                    done_before = epoch * n_tokens + before_round[r]
+                    plan = shard.RoundPlan(epoch, r, done_before, active[r], total)
                     round_started = time.perf_counter()
                     sent = backend.scatter(update)
                     results = backend.gather([backend.call(w, shard.train_share, self.run, w, plan, sent)

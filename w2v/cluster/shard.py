@@ -102,7 +102,7 @@ class Shard:
     def start(self, vocab: Vocab, tables: dict[str, np.ndarray], first_segment: int) -> None:
         """Take the global weights and the run's vocabulary; this share's segments are numbered
         from `first_segment` (their random draws are seeded by the number, as on one machine)."""
-        from ..train import _load_kernel, kernel_settings, make_sampling, method_of
+        from ..train import kernel_settings, load_kernel, make_sampling, method_of
         from ..weights import TrainingWeights
 
         self.first_segment = first_segment
@@ -111,7 +111,7 @@ class Shard:
                                                node_vectors=own.get("nodes"))  # fmt: skip
         self.sampling = make_sampling(self.config, vocab)
         self.settings = kernel_settings(self.config)
-        self.entry = _load_kernel(method_of(self.config), self.weights, self.sampling, self.settings, Log(quiet=True))
+        self.entry = load_kernel(method_of(self.config), self.weights, self.sampling, self.settings, Log(quiet=True))
         self.buffer = np.empty(max(1, self.encoded.longest_chunk), dtype=np.int32)
 
     def tables(self) -> dict[str, np.ndarray]:
