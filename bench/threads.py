@@ -13,9 +13,12 @@ Corpora: the benchmark corpus in sentence form (17.2M tokens) and a second one o
 its first 10M tokens in sentence form, written to a temporary file (different size, so other
 chunks, blocks and merges). A setting is `THREADS[:NAME=VALUE]...`, where NAME overrides one of
 w2v's tuning constants for an experiment: `private` (w2v.weights.PRIVATE_WORDS, the most frequent
-words whose output rows each extra thread keeps a private copy of) or `blocks`
+words whose output rows each extra thread keeps a private copy of), `blocks`
 (w2v.hogwild.BLOCKS_PER_THREAD, the blocks per thread a chunk is cut into: a thread merges its
-private rows after each). Without overrides, what w2v does.
+private rows after each) or `stretches` (w2v.hogwild.THREAD_STRETCHES: 1, each thread trains its
+own stretch of the corpus; 0, the threads share each chunk, as before 2026-12-01). Without
+overrides, what w2v does. Methods: skipgram, cbow, exact (skip-gram --exact), hs-skipgram and
+hs-cbow (--hs, no negative sampling).
 """
 
 from __future__ import annotations
@@ -33,7 +36,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SHARED = ROOT.parent / "shared" / "data"
 SENTENCES = SHARED / "enwiki2014_text8_sentences.txt.gz"
-METHODS = {"skipgram": {"arch": "skipgram"}, "cbow": {"arch": "cbow"}, "exact": {"arch": "skipgram", "exact": True}}
+METHODS = {
+    "skipgram": {"arch": "skipgram"},
+    "cbow": {"arch": "cbow"},
+    "exact": {"arch": "skipgram", "exact": True},
+    "hs-skipgram": {"arch": "skipgram", "hs": True, "negative": 0},
+    "hs-cbow": {"arch": "cbow", "hs": True, "negative": 0},
+}
 
 RUN = """
 import json, sys
@@ -51,7 +60,11 @@ print(json.dumps({{"analogy": 100 * total.accuracy("add"), "ws353": report.simil
 """
 
 
-OVERRIDES = {"private": ("weights", "PRIVATE_WORDS"), "blocks": ("hogwild", "BLOCKS_PER_THREAD")}
+OVERRIDES = {
+    "private": ("weights", "PRIVATE_WORDS"),
+    "blocks": ("hogwild", "BLOCKS_PER_THREAD"),
+    "stretches": ("hogwild", "THREAD_STRETCHES"),
+}
 
 
 def parse_setting(text: str) -> tuple[int, list[tuple[str, str, int]]]:

@@ -15,7 +15,7 @@ import w2v
 from tests.conftest import family_corpus
 from w2v.huffman import huffman_tree
 from w2v.query import nearest
-from w2v.train import _epoch_chunks, linear_alphas
+from w2v.train import _epoch_run, epoch_steps, linear_alphas
 
 SMALL = dict(dim=16, min_count=1, sample=0, epochs=3, seed=3)
 
@@ -168,7 +168,7 @@ def test_memory_and_time_are_estimated_before_most_of_the_training(tmp_path, cap
     corpus.write_bytes(b" ".join(words[rng.integers(0, 300, 1_300_000)]))  # more than one 1M-token chunk
     w2v.train(str(corpus), w2v.TrainConfig(dim=8, epochs=2, min_count=1), work_dir=str(tmp_path))
     err = capsys.readouterr().err
-    memory = re.search(r"memory: weights 0 MB \+ (1 chunk|2 chunks) of the corpus", err).start()
+    memory = re.search(r"memory: weights 0 MB \+ (1 chunk|[2-9] chunks) of the corpus", err).start()
     estimate = err.index("estimated training time:")
     assert memory < estimate < err.index("trained 2 epochs")
     assert re.search(r"at [\d,]+ words/s \(measured on the first [\d,]+ tokens\)", err)
@@ -202,10 +202,7 @@ def test_every_word_once_needs_min_count_1(tmp_path):
     assert len(model) == 1000
 
 
-def test_each_chunk_buffer_is_refilled_only_after_its_chunk_was_waited_for(tmp_path):
-    """The epoch pipeline reads chunk c + 1 while chunk c trains, into the other of two buffers:
-    a chunk's tokens never change between its submission and its wait, the next chunk is
-    submitted before the current one is waited for, and every segment is submitted once."""
+def encoded_corpus(tmp_path, chunk_tokens: int):
     from tests.scans import scan_paths
     from w2v.vocab import build_vocab, encode
 
@@ -215,32 +212,89 @@ def test_each_chunk_buffer_is_refilled_only_after_its_chunk_was_waited_for(tmp_p
     corpus.write_bytes(b"\n".join(b" ".join(words[rng.integers(0, 50, 30)]) for _ in range(400)))
     scanned = scan_paths(tmp_path, corpus)
     vocab, ids = build_vocab(scanned, 1)
-    encoded = encode(scanned, ids, chunk_tokens=1_000)
+    return encode(scanned, ids, chunk_tokens=chunk_tokens)
+
+
+@pytest.mark.parametrize("stretches", [1, 2, 3])
+def test_each_step_buffer_is_refilled_only_after_its_step_was_waited_for(tmp_path, stretches):
+    """The epoch pipeline reads step i + 1 while step i trains, into the other of two sets of
+    buffers: a step's tokens never change between its submission and its wait, the next step is
+    submitted before the current one is waited for, and every segment is submitted once."""
+    encoded = encoded_corpus(tmp_path, 1_000)
     assert encoded.n_chunks >= 10
-    buffers = [np.empty(encoded.longest_chunk, np.int32) for _ in range(2)]
+    steps = epoch_steps(encoded.n_chunks, stretches)
+    buffers = [[np.empty(encoded.longest_chunk, np.int32) for _ in steps[0]] for _ in range(2)]
     events, in_flight, submitted = [], {}, []
 
-    def submit(segments):
-        buffer = segments.tokens.ctypes.data
-        assert buffer not in in_flight  # no chunk that is not yet waited for is in this buffer
-        in_flight[buffer] = segments.tokens.copy()
-        submitted.extend(range(segments.first, segments.first + len(segments.starts)))
-        chunk = len(events)
-        events.append(("submit", chunk))
+    def submit(parts):
+        assert len(parts) == len(steps[len(events) // 2])
+        for part in parts:
+            buffer = part.tokens.ctypes.data
+            assert buffer not in in_flight  # no step that is not yet waited for is in this buffer
+            in_flight[buffer] = part.tokens.copy()
+            submitted.extend(range(part.first, part.first + len(part.starts)))
+        step = sum(event == "submit" for event, _ in events)
+        events.append(("submit", step))
 
         def wait():
-            events.append(("wait", chunk))
-            np.testing.assert_array_equal(in_flight.pop(buffer), segments.tokens)  # unchanged meanwhile
-            return 1.0, len(segments.starts)
+            events.append(("wait", step))
+            for part in parts:
+                np.testing.assert_array_equal(in_flight.pop(part.tokens.ctypes.data), part.tokens)  # unchanged
+            return 1.0, sum(len(part.starts) for part in parts)
 
         return wait
 
     config = w2v.TrainConfig(epochs=2)
-    results = list(_epoch_chunks(submit, encoded, config, 0, np.uint64(1), buffers))
-    assert [chunk for chunk, *_ in results] == list(range(encoded.n_chunks))
-    assert sum(tokens for _, tokens, *_ in results) == encoded.n_tokens
+    results = list(_epoch_run(submit, encoded, steps, config, 0, np.uint64(1), buffers))
+    assert [step for step, *_ in results] == list(range(len(steps)))
+    assert sum(tokens for _, tokens, *_ in results) == encoded.n_tokens - encoded.chunk_positions[0]
     assert sorted(submitted) == list(range(len(encoded.segments) // 2))  # every segment once
     assert events.index(("submit", 1)) < events.index(("wait", 0))
+
+
+@pytest.mark.parametrize(
+    "n_chunks,stretches,steps",
+    [
+        (3, 1, [[0], [1], [2]]),
+        (4, 2, [[0, 2], [1, 3]]),
+        (5, 2, [[0, 2], [1, 3], [4]]),
+        (7, 3, [[0, 2, 4], [1, 3, 5], [6]]),
+        (1, 2, [[0]]),
+        (2, 4, [[0, 1]]),
+    ],
+)
+def test_an_epoch_is_cut_into_stretches_trained_side_by_side(n_chunks, stretches, steps):
+    assert epoch_steps(n_chunks, stretches) == steps
+
+
+def test_stretches_side_by_side_follow_the_epochs_progress_together(tmp_path):
+    """Two stretches: the learning rate of a token a fraction f into its chunk is that of the
+    tokens done by then, the earlier steps' plus f of this step's, for both chunks of a step; so
+    both stretches decay together from the epoch's first rate to its last, each monotonically."""
+    encoded = encoded_corpus(tmp_path, 1_000)
+    steps = epoch_steps(encoded.n_chunks, 2)
+    buffers = [[np.empty(encoded.longest_chunk, np.int32) for _ in steps[0]]]
+    config = w2v.TrainConfig(epochs=2, alpha=0.1, min_alpha=0.001)
+    seen = []
+
+    def submit(parts):
+        seen.append(parts)
+        return lambda: (0.0, 0)
+
+    list(_epoch_run(submit, encoded, steps, config, 1, np.uint64(1), buffers))
+    positions, n = encoded.chunk_positions, encoded.n_tokens
+    done = int(positions[0])
+    for chunks, parts in zip(steps, seen, strict=True):
+        sizes = [int(positions[c + 1] - positions[c]) for c in chunks]
+        for c, size, part in zip(chunks, sizes, parts, strict=True):
+            fraction = part.starts / size
+            expected = 0.1 - 0.099 * (n + done + fraction * sum(sizes)) / (2 * n)  # epoch 1 of 2
+            np.testing.assert_allclose(part.alphas, expected, rtol=1e-5, atol=1e-7)
+        done += sum(sizes)
+    assert seen[0][0].alphas[0] == seen[0][1].alphas[0] == pytest.approx(0.0505, rel=1e-3)  # the epoch's start, both
+    for stretch in range(2):
+        rates = np.concatenate([parts[stretch].alphas for parts in seen if len(parts) > stretch])
+        assert np.all(np.diff(rates) <= 0)
 
 
 def test_the_library_leaves_the_umask_and_the_allocator_alone(family_file, tmp_path, monkeypatch):

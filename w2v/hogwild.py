@@ -1,5 +1,11 @@
 """Hogwild: chunks of segments trained by several threads at once over the same weights, without
 locks, as word2vec.c does. The threads are ordinary Python threads; the kernel releases the GIL.
+
+Like word2vec.c's, each thread trains its own stretch of the corpus: with T threads an epoch is
+T stretches of consecutive chunks trained side by side (train.epoch_steps), not one chunk after
+another shared by all threads. A real corpus runs in topics (an encyclopaedia's articles, a
+user's sessions); threads on distant stretches mix them in time where threads on neighbouring
+text would make one topic's updates at once.
 """
 
 from __future__ import annotations
@@ -19,6 +25,14 @@ BLOCKS_PER_THREAD = 64
 # ... but no block under this many tokens (where a chunk is small: a small corpus, many epochs),
 # so that a block's fixed costs (queueing, waking a thread, merging) stay small next to its work.
 MIN_BLOCK_TOKENS = 4096
+# 1: each thread trains its own stretch of the corpus (above); 0: the threads share each chunk
+# (w2v before 2026-12-01; kept for bench/threads.py's comparison).
+THREAD_STRETCHES = 1
+
+
+def stretch_count(threads: int) -> int:
+    """The stretches an epoch is cut into, trained side by side, for `threads` threads."""
+    return threads if THREAD_STRETCHES else 1
 
 
 def available_cores() -> int:
@@ -38,15 +52,15 @@ class Hogwild:
     """Trains chunks of segments on weights.threads threads.
 
     `train_block(weights, segments)` trains one block (a kernels.Segments) with the given
-    kernels.Weights and returns (loss, count). Each chunk is cut into BLOCKS_PER_THREAD blocks per
-    thread (fewer if they would be under MIN_BLOCK_TOKENS) and queued; a thread takes the next
-    block as soon as it finishes one, and after each block merges its private rows
-    (TrainingWeights.merge_private). The caller submits the next
-    chunk before it waits for the current one, so that no thread waits at a chunk's end for the
-    slower one. With one thread a chunk is trained by one call, when it is submitted.
+    kernels.Weights and returns (loss, count). A step (one chunk of each stretch) is cut into
+    BLOCKS_PER_THREAD blocks per thread (fewer if they would be under MIN_BLOCK_TOKENS) and
+    queued; a thread takes the next block as soon as it finishes one, and after each block merges
+    its private rows (TrainingWeights.merge_private). The caller submits the next step before it
+    waits for the current one, so that no thread waits at a step's end for the slower one. With
+    one thread a step is trained by one call a part, when it is submitted.
 
-    Use as a context manager: `with Hogwild(train_block, weights) as submit: wait = submit(chunk)`;
-    wait() returns the chunk's summed (loss, count) once it is trained.
+    Use as a context manager: `with Hogwild(train_block, weights) as submit: wait = submit(parts)`;
+    wait() returns the step's summed (loss, count) once it is trained.
     """
 
     def __init__(self, train_block: Callable, weights: TrainingWeights) -> None:
@@ -80,26 +94,39 @@ class Hogwild:
         self.weights.merge_private(thread)
         return result
 
-    def submit(self, chunk) -> Callable[[], tuple[float, int]]:
-        """Queue `chunk` (a kernels.Segments); return the function that waits for its result."""
+    def submit(self, parts) -> Callable[[], tuple[float, int]]:
+        """Queue `parts` (kernels.Segments trained side by side, one per stretch of the corpus) in
+        queue_order; return the function that waits for their summed (loss, count)."""
         if self.pool is None:
-            result = self._block(chunk)
-            return lambda: result
-        n = chunk.starts.size
-        tokens = int(chunk.ends[-1] - chunk.starts[0]) if n else 0
-        per_thread = max(1, min(BLOCKS_PER_THREAD, n // self.threads, tokens // (self.threads * MIN_BLOCK_TOKENS)))
-        n_blocks = max(1, min(n, self.threads * per_thread))
-        cuts = [k * n // n_blocks for k in range(n_blocks + 1)]
-        # Queued so that thread t works mostly on the t-th part of the chunk (its j-th block is
-        # block t * per_thread + j), as a static schedule would.
-        order = [k for j in range(per_thread) for t in range(self.threads) if (k := t * per_thread + j) < n_blocks]
-        futures = [self.pool.submit(self._block, _slice(chunk, cuts[k], cuts[k + 1])) for k in order]
+            results = [self._block(part) for part in parts]
+            return lambda: _summed(results)
+        futures = [self.pool.submit(self._block, block) for block in queue_order(parts, self.threads)]
+        return lambda: _summed([future.result() for future in futures])
 
-        def wait() -> tuple[float, int]:
-            results = dict(zip(order, (future.result() for future in futures), strict=True))
-            return sum(results[k][0] for k in range(n_blocks)), sum(results[k][1] for k in range(n_blocks))
 
-        return wait
+def queue_order(parts, threads: int) -> list:
+    """The blocks of `parts` in the order they are queued for `threads` threads: each part cut into
+    threads / parts lanes (at least one), and the blocks taken one from each lane in turn, so
+    that thread t works mostly on lane t, as a static schedule would (with as many parts as
+    threads, thread t trains part t)."""
+    lanes = [lane for part in parts for lane in _lanes(part, max(1, threads // len(parts)))]
+    return [lane[j] for j in range(max(map(len, lanes))) for lane in lanes if j < len(lane)]
+
+
+def _lanes(part, n_lanes: int) -> list[list]:
+    """`part` cut into at most n_lanes lanes of consecutive blocks: BLOCKS_PER_THREAD blocks a
+    lane, fewer where blocks would be under MIN_BLOCK_TOKENS (never under one segment)."""
+    n = part.starts.size
+    tokens = int(part.ends[-1] - part.starts[0]) if n else 0
+    per_lane = max(1, min(BLOCKS_PER_THREAD, n // n_lanes, tokens // (n_lanes * MIN_BLOCK_TOKENS)))
+    n_blocks = max(1, min(n, n_lanes * per_lane))
+    cuts = [k * n // n_blocks for k in range(n_blocks + 1)]
+    blocks = [_slice(part, cuts[k], cuts[k + 1]) for k in range(n_blocks)]
+    return [blocks[k : k + per_lane] for k in range(0, n_blocks, per_lane)]
+
+
+def _summed(results: list[tuple[float, int]]) -> tuple[float, int]:
+    return sum(loss for loss, _ in results), sum(count for _, count in results)
 
 
 def _slice(segments, lo: int, hi: int):

@@ -24,14 +24,14 @@ from .checkpoints import ModelDirectory, load_checkpoint, resume_config
 from .config import DEFAULTS, TrainConfig
 from .corpus import resolve_sources, scan
 from .errors import ConfigError, W2VError
-from .hogwild import Hogwild, thread_count
+from .hogwild import Hogwild, stretch_count, thread_count
 from .init_vectors import apply_init_vectors
 from .kernel_types import CBOW, CBOW_HS, NO_TREE, SKIPGRAM, SKIPGRAM_EXACT, SKIPGRAM_HS, Sampling, Segments, Settings
 from .model import Model, TrainingRecord
 from .report import Log, estimate, plural
 from .sampling import keep_probabilities, noise_distribution
 from .spool import scratch_directory
-from .vocab import MAX_SEGMENT, EncodedCorpus, build_vocab, encode
+from .vocab import CHUNK_TOKENS, MAX_SEGMENT, EncodedCorpus, build_vocab, encode
 from .weights import TrainingWeights
 
 _SEED_MIX = 0x9E3779B97F4A7C15
@@ -191,7 +191,10 @@ def read_corpus(sources, paths: list[str], config: TrainConfig, scratch: Path, l
     if pruning.times:
         stats["pruned"] = {"times": pruning.times, "below_count": pruning.threshold, "words": pruning.words,
                            "tokens": pruning.tokens}  # fmt: skip
-    encoded = encode(scanned, scan_ids)
+    # Chunks of 1/T of the usual size with T threads: a step (one chunk of each thread's stretch)
+    # holds as many tokens as one chunk did.
+    stretches = stretch_count(thread_count(config.threads))
+    encoded = encode(scanned, scan_ids, chunk_tokens=max(1, CHUNK_TOKENS // stretches))
     del scanned
     stats["training_tokens"] = encoded.n_tokens
     stats["seconds"] = round(time.perf_counter() - started, 3)
@@ -268,11 +271,13 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
     record.setup_seconds = round(training_started - (started or training_started), 3)
     n_tokens, first_epoch = encoded.n_tokens, record.epochs_done
     epochs = config.epochs - first_epoch
-    # One chunk of the corpus in memory at a time, or two with threads: one trains while the next is queued.
-    buffers = [np.empty(max(1, encoded.longest_chunk), dtype=np.int32) for _ in range(min(threads, 2))]
+    steps = epoch_steps(encoded.n_chunks, stretch_count(threads))
+    # One step (a chunk of each stretch) in memory at a time, or two with threads: one trains while the next is queued.
+    buffers = [[np.empty(max(1, encoded.longest_chunk), dtype=np.int32) for _ in range(max(map(len, steps), default=1))]
+               for _ in range(min(threads, 2))]  # fmt: skip
     log(f"training {n_tokens:,} tokens x {plural(epochs, 'epoch')} on {plural(threads, 'thread')}; memory: "
-        f"weights {weights.nbytes / 2**20:,.0f} MB + {plural(len(buffers), 'chunk')} of the "
-        f"corpus {sum(b.nbytes for b in buffers) / 2**20:,.0f} MB (corpus: "
+        f"weights {weights.nbytes / 2**20:,.0f} MB + {plural(sum(map(len, buffers)), 'chunk')} of the "
+        f"corpus {sum(b.nbytes for step in buffers for b in step) / 2**20:,.0f} MB (corpus: "
         f"{(encoded.tokens.size * 4 + encoded.segments.size * 8) / 2**20:,.0f} MB on disk)")  # fmt: skip
     saving = 0.0
 
@@ -284,12 +289,12 @@ def run_epochs(model: Model, weights: TrainingWeights, encoded: EncodedCorpus, l
             bar.set_description(f"epoch {epoch + 1}/{config.epochs}")
             seed = epoch_seed(config, epoch)
             epoch_loss, epoch_count = 0.0, 0
-            for chunk, tokens_done, last_alpha, loss, count in _epoch_chunks(submit, encoded, config, epoch, seed,
-                                                                            buffers):  # fmt: skip
+            for step, tokens_done, last_alpha, loss, count in _epoch_run(submit, encoded, steps, config, epoch, seed,
+                                                                         buffers):  # fmt: skip
                 epoch_loss, epoch_count = epoch_loss + loss, epoch_count + count
                 bar.update(tokens_done)
                 bar.set_postfix(lr=f"{last_alpha:.5f}", loss=f"{epoch_loss / max(1, epoch_count):.4f}", refresh=False)
-                if epoch == first_epoch and chunk == 0 and encoded.n_chunks > 1:
+                if epoch == first_epoch and step == 0 and len(steps) > 1:
                     log(estimate(tokens_done, time.perf_counter() - training_started, epochs * n_tokens))
             record.epoch_loss.append(epoch_loss / max(1, epoch_count))
             record.epochs_done, record.complete = epoch + 1, epoch + 1 == config.epochs
@@ -324,19 +329,39 @@ def load_kernel(method: str, weights: TrainingWeights, sampling, settings, log: 
     return entry
 
 
-def _epoch_chunks(submit, encoded: EncodedCorpus, config: TrainConfig, epoch: int, seed: np.uint64,
-                  buffers: list[np.ndarray]) -> Iterator[tuple[int, int, float, float, int]]:  # fmt: skip
-    """Submit every chunk of one epoch, each read into the next of `buffers`, and yield each
-    chunk's (number, tokens, last learning rate, summed loss, loss terms) once trained, in order. A chunk
-    is waited for only when its buffer is needed again (or at the epoch's end), so the threads
-    train one chunk while the next is read and queued."""
-    queued: collections.deque = collections.deque()  # (chunk, its last learning rate, wait)
-    for c in range(encoded.n_chunks):
-        tokens, starts, ends, offset = encoded.chunk(c, buffers[c % len(buffers)])
-        alphas = linear_alphas(config, starts + offset, epoch, encoded.n_tokens)
-        segments = Segments(tokens, starts, ends, alphas, first=int(encoded.chunk_bounds[c]), seed=seed)
-        queued.append((c, float(alphas[-1]), submit(segments)))
-        while len(queued) == len(buffers) or (queued and c == encoded.n_chunks - 1):
-            done, last_alpha, wait = queued.popleft()
+def epoch_steps(n_chunks: int, stretches: int) -> list[list[int]]:
+    """The order in which an epoch's chunks are trained: the corpus cut into `stretches` runs of
+    consecutive chunks (as even as whole chunks allow; fewer if there are fewer chunks), and step
+    i the i-th chunk of each run, trained side by side. One stretch: the chunks in order."""
+    stretches = max(1, min(stretches, n_chunks))
+    runs = [range(s * n_chunks // stretches, (s + 1) * n_chunks // stretches) for s in range(stretches)]
+    return [[run[i] for run in runs if i < len(run)] for i in range(max(map(len, runs)))]
+
+
+def _epoch_run(submit, encoded: EncodedCorpus, steps: list[list[int]], config: TrainConfig, epoch: int,
+               seed: np.uint64, buffers: list[list[np.ndarray]]) -> Iterator[tuple]:  # fmt: skip
+    """Submit every step of one epoch, its chunks read into the next of `buffers`, and yield each
+    step's (number, tokens, last learning rate, summed loss, loss terms) once trained, in order.
+    A step is waited for only when its buffers are needed again (or at the epoch's end), so the
+    threads train one step while the next is read and queued.
+
+    The learning rate follows the epoch's progress as all threads make it together: a step's
+    chunks are trained at once, so a token a fraction f into its chunk is trained when the
+    tokens done are the earlier steps' plus f of this step's (with one stretch: its position)."""
+    positions = encoded.chunk_positions
+    done = int(positions[0])
+    queued: collections.deque = collections.deque()  # (step, its tokens, its last learning rate, wait)
+    for i, chunks in enumerate(steps):
+        sizes = [int(positions[c + 1] - positions[c]) for c in chunks]
+        step_tokens, parts = sum(sizes), []
+        for c, size, buffer in zip(chunks, sizes, buffers[i % len(buffers)], strict=False):
+            tokens, starts, ends, offset = encoded.chunk(c, buffer)
+            alphas = linear_alphas(config, done + starts * step_tokens // size, epoch, encoded.n_tokens)
+            parts.append(Segments(tokens, starts, ends, alphas, first=int(encoded.chunk_bounds[c]), seed=seed))
+        done += step_tokens
+        last_alpha = float(linear_alphas(config, np.array([done - 1]), epoch, encoded.n_tokens)[0])
+        queued.append((i, step_tokens, last_alpha, submit(parts)))
+        while len(queued) == len(buffers) or (queued and i == len(steps) - 1):
+            step, tokens, alpha, wait = queued.popleft()
             loss, count = wait()
-            yield done, int(encoded.chunk_positions[done + 1] - encoded.chunk_positions[done]), last_alpha, loss, count
+            yield step, tokens, alpha, loss, count

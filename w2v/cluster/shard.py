@@ -144,7 +144,7 @@ class Shard:
                 alphas = alphas_at(self.config, plan.done_before + plan.active * (starts + offset - round_start),
                                    plan.total)  # fmt: skip
                 first_segment = self.first_segment + int(self.encoded.chunk_bounds[c])
-                chunk_loss, chunk_count = submit(Segments(tokens, starts, ends, alphas, first_segment, seed))()
+                chunk_loss, chunk_count = submit([Segments(tokens, starts, ends, alphas, first_segment, seed)])()
                 loss, count = loss + chunk_loss, count + chunk_count
         changed = {}
         for name, table in tables.items():
