@@ -2,6 +2,7 @@
 
     python bench/interleaved.py OLD_TREE NEW_TREE --corpus corpus.txt.gz [--arch skipgram cbow] [--rounds 5]
     python bench/interleaved.py . . --threads 1 2 --corpus corpus.txt.gz     # 2 threads against 1
+    python bench/interleaved.py OLD NEW --corpus corpus.txt --arch hs-skipgram hs-cbow   # --hs alone
 
 Each run is a fresh process that imports w2v from its tree and trains the corpus for --epochs
 (default 1) with the default settings otherwise; its words/s is the model's own
@@ -25,16 +26,20 @@ RUN = """
 import json, sys
 sys.path.insert(0, {tree!r})
 import w2v
-model = w2v.train({corpus!r}, w2v.TrainConfig(arch={arch!r}, epochs={epochs}, threads={threads}, seed={seed}),
-                  quiet=True, work_dir={work!r})
+options = dict(hs=True, negative=0) if {hs!r} else {{}}
+config = w2v.TrainConfig(arch={arch!r}, epochs={epochs}, threads={threads}, seed={seed}, **options)
+model = w2v.train({corpus!r}, config, quiet=True, work_dir={work!r})
 print(json.dumps({{"words_per_second": model.training.words_per_second if hasattr(model, "training") and
                    model.training else model.meta["training"]["words_per_second"], "w2v": w2v.__file__}}))
 """
 
 
 def run(tree: str, corpus: str, arch: str, epochs: int, threads: int, seed: int) -> float:
+    """words/s of one run; `arch` is skipgram or cbow, hs-skipgram or hs-cbow for --hs alone."""
     with tempfile.TemporaryDirectory() as work:
-        code = RUN.format(tree=tree, corpus=corpus, arch=arch, epochs=epochs, threads=threads, seed=seed, work=work)
+        hs, arch = arch.startswith("hs-"), arch.removeprefix("hs-")
+        code = RUN.format(tree=tree, corpus=corpus, arch=arch, hs=hs, epochs=epochs, threads=threads, seed=seed,
+                          work=work)  # fmt: skip
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tree)
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["w2v"].startswith(tree), answer

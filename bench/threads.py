@@ -18,7 +18,7 @@ words whose output rows each extra thread keeps a private copy of), `blocks`
 private rows after each) or `stretches` (w2v.hogwild.THREAD_STRETCHES: 1, each thread trains its
 own stretch of the corpus; 0, the threads share each chunk, as before 2026-12-01). Without
 overrides, what w2v does. Methods: skipgram, cbow, exact (skip-gram --exact), hs-skipgram and
-hs-cbow (--hs, no negative sampling).
+hs-cbow (--hs, no negative sampling), hs-exact (skip-gram --hs --exact).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ METHODS = {
     "exact": {"arch": "skipgram", "exact": True},
     "hs-skipgram": {"arch": "skipgram", "hs": True, "negative": 0},
     "hs-cbow": {"arch": "cbow", "hs": True, "negative": 0},
+    "hs-exact": {"arch": "skipgram", "hs": True, "negative": 0, "exact": True},
 }
 
 RUN = """

@@ -97,21 +97,14 @@ def skipgram_exact(inp, out, sentence, window_size, negative, alpha, threshold, 
     return loss, pairs
 
 
-def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=(),
-                    nodes=None, paths=None):  # fmt: skip
+def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold, alias, rng, shrink=True, frozen=()):
     """Skip-gram with the noise words drawn once per centre word and shared by its window;
-    all gradients of a window from the same snapshot of both matrices. With `nodes` and
-    `paths`, hierarchical softmax first, the window against the centre's path from one snapshot
-    (a score beyond +-6 gives no gradient), then negative sampling if `negative`."""
+    all gradients of a window from the same snapshot of both matrices."""
     loss, pairs = 0.0, 0
     for pos, centre in enumerate(sentence):
         contexts = window(sentence, pos, window_size, rng, shrink)
         if not contexts:
             continue
-        if nodes is not None:
-            points, codes = paths[centre]
-            loss += _block(inp, nodes, contexts, points, 1.0 - np.array(codes, float), np.ones(len(points), bool),
-                           alpha, frozen, MAX_EXP)  # fmt: skip
         if negative:
             targets = [centre] + [rng.noise(threshold, alias) for _ in range(negative)]
             labels = np.array([1.0] + [0.0] * negative)

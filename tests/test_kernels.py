@@ -345,12 +345,7 @@ def test_private_rows_are_trained_as_the_shared_rows_would_be(method, weights):
 
 # ---- Hierarchical softmax -------------------------------------------------------------------
 
-HS_KERNELS = {
-    "exact": kernels.skipgram_exact_sentence,
-    "shared": kernels.skipgram_hs_sentence,
-    "shared_wide": kernels.skipgram_hs_sentence_wide,
-    "cbow": kernels.cbow_hs_sentence,
-}
+HS_KERNELS = {"exact": kernels.skipgram_exact_sentence, "cbow": kernels.cbow_hs_sentence}
 
 
 def tree_of(paths):
@@ -374,7 +369,7 @@ def run_hs_kernel(method, inp, out, nodes, paths, window, negative, alpha, seed,
                               settings, scratch, len(sentence), np.float32(alpha), np.uint64(seed))  # fmt: skip
 
 
-@pytest.mark.parametrize("method", ["exact", "shared", "shared_wide", "cbow"])
+@pytest.mark.parametrize("method", ["exact", "cbow"])
 @pytest.mark.parametrize("negative,node_scale,frozen", [(0, 0.3, ()), (0, 3.0, ()), (3, 0.3, (0, 4)), (2, 3.0, ())])
 def test_hierarchical_softmax_matches_reference(method, negative, node_scale, frozen, weights):
     # node_scale 3.0 makes scores beyond +-6 (those nodes are skipped, as word2vec.c does) common.
@@ -407,7 +402,7 @@ def test_hierarchical_softmax_with_100_dimensions_and_a_deep_tree():
     counts = np.sort(rng.zipf(1.3, n_words))[::-1].astype(np.int64)
     paths = reference.huffman(counts)
     sentence = rng.integers(0, n_words, 60).astype(np.int32)
-    for method in ("exact", "shared", "shared_wide", "cbow"):
+    for method in ("exact", "cbow"):
         inp = rng.normal(0, 0.3, (n_words, 100)).astype(np.float32)
         nodes = rng.normal(0, 0.3, (n_words - 1, 100)).astype(np.float32)
         ref_inp, ref_nodes = inp.astype(np.float64), nodes.astype(np.float64)
@@ -421,7 +416,7 @@ def test_hierarchical_softmax_with_100_dimensions_and_a_deep_tree():
         np.testing.assert_allclose(nodes, ref_nodes, rtol=1e-3, atol=1e-5)
 
 
-@pytest.mark.parametrize("method", [kernels.SKIPGRAM_HS, kernels.CBOW_HS, kernels.SKIPGRAM_EXACT])
+@pytest.mark.parametrize("method", [kernels.CBOW_HS, kernels.SKIPGRAM_EXACT])
 def test_private_node_rows_are_trained_as_the_shared_rows_would_be(method, weights):
     # The nodes nearest the root (rows 0..3) in a thread's own copy, after the 11 shared rows.
     inp, _ = weights

@@ -301,6 +301,9 @@ def test_only_the_buckets_the_vocabulary_uses_get_rows_in_bucket_order():
 def test_every_objective_trains_with_subwords(family_file, arch, hs):
     model = w2v.train(str(family_file), w2v.TrainConfig(**{**SMALL, "arch": arch, "hs": hs}), quiet=True)
     assert np.isfinite(model.subword_vectors).all() and np.isfinite(model.training.epoch_loss).all()
-    assert model.training.epoch_loss[-1] < model.training.epoch_loss[0]
+    # Far below the loss of a model that barely moves from its start (pair by pair, skip-gram with
+    # --hs reaches this corpus's floor within the first epoch, so the epochs' losses need not fall).
+    still = w2v.train(str(family_file), w2v.TrainConfig(**{**SMALL, "arch": arch, "hs": hs, "alpha": 1e-6}), quiet=True)
+    assert model.training.epoch_loss[-1] < 0.8 * still.training.epoch_loss[-1]
     near = [n.word for n in w2v.nearest(model, "metal99", k=3)]
     assert all(word.startswith("metal") for word in near)

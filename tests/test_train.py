@@ -286,7 +286,7 @@ def test_stretches_side_by_side_follow_the_epochs_progress_together(tmp_path):
     done = int(positions[0])
     for chunks, parts in zip(steps, seen, strict=True):
         sizes = [int(positions[c + 1] - positions[c]) for c in chunks]
-        for c, size, part in zip(chunks, sizes, parts, strict=True):
+        for size, part in zip(sizes, parts, strict=True):
             fraction = part.starts / size
             expected = 0.1 - 0.099 * (n + done + fraction * sum(sizes)) / (2 * n)  # epoch 1 of 2
             np.testing.assert_allclose(part.alphas, expected, rtol=1e-5, atol=1e-7)

@@ -27,7 +27,6 @@ from .kernel_types import (
     CBOW_HS,
     SKIPGRAM,
     SKIPGRAM_EXACT,
-    SKIPGRAM_HS,
     WIDE_FROM_DIM,
     Sampling,
     Scratch,
@@ -425,35 +424,6 @@ def _add_4_rows(dst, d, src, r0, g0, r1, g1, r2, g2, r3, g3):
 
 
 @numba.njit(cache=True, inline="always")
-def _combine_4_into_2(dst, d0, d1, src, r0, r1, r2, r3, a0, a1, a2, a3, b0, b1, b2, b3, assign):
-    """dst[d0] (=, or += unless `assign`) a0 src[r0] + a1 src[r1] + a2 src[r2] + a3 src[r3], and
-    dst[d1] the same with b0..b3: each source element loaded once for two destinations."""
-    for i in range(dst.shape[1]):
-        s0, s1, s2, s3 = src[r0, i], src[r1, i], src[r2, i], src[r3, i]
-        x = (a0 * s0 + a1 * s1) + (a2 * s2 + a3 * s3)
-        y = (b0 * s0 + b1 * s1) + (b2 * s2 + b3 * s3)
-        if assign:
-            dst[d0, i] = x
-            dst[d1, i] = y
-        else:
-            dst[d0, i] += x
-            dst[d1, i] += y
-
-
-@numba.njit(cache=True, inline="always")
-def _combine_2_into_2(dst, d0, d1, src, r0, r1, a0, a1, b0, b1, assign):
-    """`_combine_4_into_2` with two sources."""
-    for i in range(dst.shape[1]):
-        s0, s1 = src[r0, i], src[r1, i]
-        if assign:
-            dst[d0, i] = a0 * s0 + a1 * s1
-            dst[d1, i] = b0 * s0 + b1 * s1
-        else:
-            dst[d0, i] += a0 * s0 + a1 * s1
-            dst[d1, i] += b0 * s0 + b1 * s1
-
-
-@numba.njit(cache=True, inline="always")
 def _skip_noise_equal_to_centre(valid, plans, turn, n_targets, n_rows, n_cols, use):
     """In the first n_rows rows of the flat block `valid`, set the use of every noise column whose
     word equals the centre (plans[turn, 0]) to `use`: 0.0 to skip them, as word2vec.c does, 1.0
@@ -533,45 +503,6 @@ def _update_block(input_vectors, table, frozen, contexts, n_contexts, padded_con
 
 
 @numba.njit(cache=True, fastmath=True, inline="always")
-def _update_block_in_pairs(input_vectors, table, frozen, contexts, padded_contexts, targets, turn, n_targets, n_cols,
-                           scores, target_grads):  # fmt: skip
-    """`_update_block` two destination rows at a time (two targets' gradients, then two context
-    rows), four (or two) source rows each: a loaded source element serves both destinations.
-    Padding rows and columns have gradient 0; a frozen context row gets 0 too."""
-    dim = input_vectors.shape[1]
-    s = scores
-    for k in range(0, n_cols, 2):
-        c = 0
-        while c + 4 <= padded_contexts:
-            _combine_4_into_2(target_grads, k, k + 1, input_vectors, contexts[c], contexts[c + 1], contexts[c + 2],
-                              contexts[c + 3], s[c, k], s[c + 1, k], s[c + 2, k], s[c + 3, k],
-                              s[c, k + 1], s[c + 1, k + 1], s[c + 2, k + 1], s[c + 3, k + 1], c == 0)  # fmt: skip
-            c += 4
-        if c < padded_contexts:
-            _combine_2_into_2(target_grads, k, k + 1, input_vectors, contexts[c], contexts[c + 1], s[c, k],
-                              s[c + 1, k], s[c, k + 1], s[c + 1, k + 1], c == 0)  # fmt: skip
-    for c in range(0, padded_contexts, 2):
-        d0, d1 = contexts[c], contexts[c + 1]
-        u0 = np.float32(0.0) if frozen[d0] else np.float32(1.0)
-        u1 = np.float32(0.0) if frozen[d1] else np.float32(1.0)
-        k = 0
-        while k + 4 <= n_cols:
-            _combine_4_into_2(input_vectors, d0, d1, table, targets[turn, k], targets[turn, k + 1],
-                              targets[turn, k + 2], targets[turn, k + 3],
-                              u0 * s[c, k], u0 * s[c, k + 1], u0 * s[c, k + 2], u0 * s[c, k + 3],
-                              u1 * s[c + 1, k], u1 * s[c + 1, k + 1], u1 * s[c + 1, k + 2], u1 * s[c + 1, k + 3],
-                              False)  # fmt: skip
-            k += 4
-        if k < n_cols:
-            _combine_2_into_2(input_vectors, d0, d1, table, targets[turn, k], targets[turn, k + 1], u0 * s[c, k],
-                              u0 * s[c, k + 1], u1 * s[c + 1, k], u1 * s[c + 1, k + 1], False)  # fmt: skip
-    for k in range(n_targets):
-        target = targets[turn, k]
-        for i in range(dim):
-            table[target, i] += target_grads[k, i]
-
-
-@numba.njit(cache=True, fastmath=True, inline="always")
 def _negative_block(input_vectors, output_vectors, frozen, contexts, plans, scores, labels, valid, target_grads,
                     n_contexts, padded_contexts, turn, n_targets, alpha):  # fmt: skip
     """Negative sampling for one window: every context word (contexts, padded to an even number)
@@ -622,22 +553,6 @@ def _hierarchical_scores(scores, path_labels, turn, n_rows, n_nodes, n_cols, alp
         if n_cols > n_nodes:
             scores[c, n_nodes] = 0.0
         loss += math.log(product) + disagreements
-    return loss
-
-
-@numba.njit(cache=True, fastmath=True, inline="always")
-def _hierarchical_block(input_vectors, node_vectors, frozen, paths, path_labels, path_lengths, contexts, n_contexts,
-                        padded_contexts, turn, node_scores, target_grads, alpha):  # fmt: skip
-    """Hierarchical softmax for one window: every context word against every node of the
-    centre's path (paths[turn]), scored and updated as one block. Returns the summed -log P."""
-    n_nodes = path_lengths[turn]
-    n_cols = n_nodes + (n_nodes & 1)
-    _score_block(input_vectors, node_vectors, contexts, padded_contexts, paths, turn, n_cols, node_scores)
-    loss = _hierarchical_scores(node_scores, path_labels, turn, n_contexts, n_nodes, n_cols, alpha)
-    for k in range(n_cols):
-        node_scores[n_contexts, k] = 0.0  # the padding row, if any
-    _update_block_in_pairs(input_vectors, node_vectors, frozen, contexts, padded_contexts, paths, turn, n_nodes,
-                           n_cols, node_scores, target_grads)  # fmt: skip
     return loss
 
 
@@ -692,62 +607,6 @@ def skipgram_sentence_wide(weights, sampling, settings, scratch, length, alpha, 
     vector loops' remainders dominate."""
     _prefer_512_bit_vectors()
     return _skipgram(weights, sampling, settings, scratch, length, alpha, state)
-
-
-@numba.njit(cache=True, fastmath=True, error_model="numpy", inline="always")
-def _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state):
-    """Skip-gram with hierarchical softmax (and negative sampling too if settings.negative > 0).
-
-    For each centre word, every context word's input vector is trained against the nodes of the
-    centre's path (word2vec.c's pairs: context word in, centre's path out) as one dense block,
-    as `_skipgram` does with noise words: the same predictions and gradients as word2vec.c's
-    pair-by-pair loop, except that the context words of one window see the node vectors as they
-    were before the window (word2vec.c: as the previous context word left them).
-    """
-    sentence, contexts, plans, halves = scratch.sentence, scratch.contexts, scratch.plans, scratch.halves
-    paths, path_labels, path_lengths = scratch.paths, scratch.path_labels, scratch.path_lengths
-    tree = sampling.tree
-    path_arrays = (tree.starts, tree.points, tree.codes, weights.node_vectors, paths, path_labels, path_lengths)
-    input_vectors, output_vectors, node_vectors = weights.input_vectors, weights.output_vectors, weights.node_vectors
-    scores, labels, valid, target_grads, node_scores = scratch.scores, scratch.labels, scratch.valid, \
-        scratch.vectors, scratch.node_scores  # fmt: skip
-    frozen = weights.frozen
-    window, shrink, negative = settings.window, settings.shrink, settings.negative
-    loss = 0.0
-    pairs = 0
-    if length > 0:
-        state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, 0, window, shrink,
-                           negative, state)  # fmt: skip
-    for pos in range(length):
-        if pos + 1 < length:
-            state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, pos + 1, window,
-                               shrink, negative, state)  # fmt: skip
-        turn = pos & 1
-        n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
-        if n_contexts == 0:
-            continue
-        padded_contexts = n_contexts + (n_contexts & 1)
-        contexts[n_contexts] = contexts[0]  # padding, if n_contexts is odd
-        loss += _hierarchical_block(input_vectors, node_vectors, frozen, paths, path_labels, path_lengths, contexts,
-                                    n_contexts, padded_contexts, turn, node_scores, target_grads, alpha)  # fmt: skip
-        if negative > 0:
-            loss += _negative_block(input_vectors, output_vectors, frozen, contexts, plans, scores, labels, valid,
-                                    target_grads, n_contexts, padded_contexts, turn, negative + 1, alpha)  # fmt: skip
-        pairs += n_contexts
-    return loss, pairs, state
-
-
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
-def skipgram_hs_sentence(weights, sampling, settings, scratch, length, alpha, state):
-    """`_skipgram_hs` at LLVM's default vector width for the CPU."""
-    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
-
-
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
-def skipgram_hs_sentence_wide(weights, sampling, settings, scratch, length, alpha, state):
-    """`_skipgram_hs` with 512-bit vectors where the CPU has them (see skipgram_sentence_wide)."""
-    _prefer_512_bit_vectors()
-    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
@@ -1101,16 +960,6 @@ def _train_cbow(weights, sampling, settings, segments):
 
 
 @numba.njit(cache=True, nogil=True)
-def _train_skipgram_hs(weights, sampling, settings, segments):
-    return _train_segments(skipgram_hs_sentence, weights, sampling, settings, segments)
-
-
-@numba.njit(cache=True, nogil=True)
-def _train_skipgram_hs_wide(weights, sampling, settings, segments):
-    return _train_segments(skipgram_hs_sentence_wide, weights, sampling, settings, segments)
-
-
-@numba.njit(cache=True, nogil=True)
 def _train_cbow_hs(weights, sampling, settings, segments):
     return _train_segments(cbow_hs_sentence, weights, sampling, settings, segments)
 
@@ -1124,8 +973,6 @@ def trainer(method: str, dim: int):
     There is one entry point per method (and vector width), so a cold cache compiles only the one used."""
     if method == SKIPGRAM:
         return _train_skipgram_wide if dim >= WIDE_FROM_DIM else _train_skipgram
-    if method == SKIPGRAM_HS:
-        return _train_skipgram_hs_wide if dim >= WIDE_FROM_DIM else _train_skipgram_hs
     return {SKIPGRAM_EXACT: _train_skipgram_exact, CBOW: _train_cbow, CBOW_HS: _train_cbow_hs}[method]
 
 
