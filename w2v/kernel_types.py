@@ -23,7 +23,7 @@ SKIPGRAM_EXACT = "skipgram_exact"  # word2vec.c's per-pair update, fresh noise w
 CBOW = "cbow"  # the mean of the context input vectors predicts the centre (word2vec.c)
 # Hierarchical softmax (Settings.hs), alone or with negative sampling (Settings.negative > 0):
 # skip-gram trains it pair by pair in SKIPGRAM_EXACT, as word2vec.c does (a block of a window's
-# context words against the centre's path at once scored 0.8-1.1 analogy points lower:
+# context words against the centre's path at once scored 0.8-0.9 analogy points lower:
 # bench/results/2026-12-01-stretches.md); CBOW in CBOW_HS.
 CBOW_HS = "cbow_hs"
 METHODS = (SKIPGRAM, SKIPGRAM_EXACT, CBOW, CBOW_HS)
