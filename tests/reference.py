@@ -109,16 +109,15 @@ def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold,
             targets = [centre] + [rng.noise(threshold, alias) for _ in range(negative)]
             labels = np.array([1.0] + [0.0] * negative)
             used = np.array([True] + [t != centre for t in targets[1:]])
-            loss += _block(inp, out, contexts, targets, labels, used, alpha, frozen, math.inf)
+            loss += _block(inp, out, contexts, targets, labels, used, alpha, frozen)
         pairs += len(contexts)
     return loss, pairs
 
 
-def _block(inp, table, contexts, targets, labels, used, alpha, frozen, max_score):
-    """Every context against every used target from one snapshot; a score at or beyond
-    +-max_score gives no gradient (its loss still counts). Returns the loss."""
+def _block(inp, table, contexts, targets, labels, used, alpha, frozen):
+    """Every context against every used target from one snapshot. Returns the loss."""
     scores = inp[contexts] @ table[targets].T  # [contexts, targets]
-    grads = (labels - 1.0 / (1.0 + np.exp(-scores))) * alpha * used * (np.abs(scores) < max_score)
+    grads = (labels - 1.0 / (1.0 + np.exp(-scores))) * alpha * used
     loss = sum(nll(scores[c, k], labels[k]) for c in range(len(contexts)) for k in range(len(targets)) if used[k])
     input_grads = grads @ table[targets]
     np.add.at(table, targets, grads.T @ inp[contexts])
