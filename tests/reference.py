@@ -114,6 +114,22 @@ def skipgram_shared(inp, out, sentence, window_size, negative, alpha, threshold,
     return loss, pairs
 
 
+def skipgram_block_hs(inp, nodes, sentence, window_size, rng, paths, frozen=(), alpha=0.05):
+    """Skip-gram hierarchical softmax with a window's pairs all from one snapshot (what w2v did
+    before its Gram corrections): only to show that the window kernel is not this."""
+    for pos, centre in enumerate(sentence):
+        contexts = window(sentence, pos, window_size, rng, True)
+        if not contexts:
+            continue
+        points, codes = paths[centre]
+        scores = inp[contexts] @ nodes[points].T
+        grads = (1.0 - np.array(codes, float) - 1.0 / (1.0 + np.exp(-scores))) * alpha * (np.abs(scores) < MAX_EXP)
+        input_grads = grads @ nodes[points]
+        np.add.at(nodes, points, grads.T @ inp[contexts])
+        learns = [c not in frozen for c in contexts]
+        np.add.at(inp, np.array(contexts)[learns], input_grads[learns])
+
+
 def _block(inp, table, contexts, targets, labels, used, alpha, frozen):
     """Every context against every used target from one snapshot. Returns the loss."""
     scores = inp[contexts] @ table[targets].T  # [contexts, targets]

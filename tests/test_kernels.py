@@ -345,7 +345,13 @@ def test_private_rows_are_trained_as_the_shared_rows_would_be(method, weights):
 
 # ---- Hierarchical softmax -------------------------------------------------------------------
 
-HS_KERNELS = {"exact": kernels.skipgram_exact_sentence, "cbow": kernels.cbow_hs_sentence}
+HS_KERNELS = {
+    "exact": kernels.skipgram_exact_sentence,
+    "window": kernels.skipgram_hs_sentence,
+    "window_wide": kernels.skipgram_hs_sentence_wide,
+    "cbow": kernels.cbow_hs_sentence,
+}
+DISTINCT = np.array([0, 3, 1, 4, 2, 7, 11, 5, 6, 10, 9, 8, 0, 3, 1], dtype=np.int32)  # no word twice in 7
 
 
 def tree_of(paths):
@@ -395,6 +401,35 @@ def test_hierarchical_softmax_matches_reference(method, negative, node_scale, fr
         assert (scores >= 6).any() and (scores < 6).any()
 
 
+@pytest.mark.parametrize("method", ["window", "window_wide"])
+@pytest.mark.parametrize("node_scale,frozen", [(0.3, ()), (3.0, ()), (0.3, (0, 4))])
+def test_skipgram_hs_a_window_at_a_time_is_word2vec_c_pair_by_pair(method, node_scale, frozen, weights):
+    # The window kernel against the slow pair-by-pair reference (word2vec.c's loop): the Gram
+    # corrections give every pair the node vectors as the earlier pairs left them. (A word twice
+    # in one window is the one difference, so the sentence has none.)
+    inp = weights[0]
+    start_inp = inp.copy()
+    empty = np.zeros((0, DIM), np.float32)
+    paths = reference.huffman(COUNTS)
+    nodes = np.random.default_rng(5).normal(0, node_scale, (N_WORDS - 1, DIM)).astype(np.float32)
+    start_nodes = nodes.copy()
+    ref_inp, ref_nodes = inp.astype(np.float64), nodes.astype(np.float64)
+    threshold, alias = tables(COUNTS)
+    ref_loss, ref_count = reference.skipgram_exact(ref_inp, empty.astype(np.float64), DISTINCT.tolist(), 3, 0, 0.05,
+                                                   threshold, alias, reference.SplitMix64(7), frozen=frozen,
+                                                   nodes=ref_nodes, paths=paths)  # fmt: skip
+    loss, count, _ = run_hs_kernel(method, inp, empty, nodes, paths, 3, 0, 0.05, 7, sentence=DISTINCT, frozen=frozen)
+    assert count == ref_count
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(inp, ref_inp, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(nodes, ref_nodes, rtol=1e-4, atol=1e-5)
+    assert np.abs(nodes - start_nodes).max() > 1e-3  # the comparison is not vacuous
+    # ... and it is not the block from one snapshot (which the reference's shared form computes)
+    block_inp, block_nodes = start_inp.astype(np.float64), start_nodes.astype(np.float64)
+    reference.skipgram_block_hs(block_inp, block_nodes, DISTINCT.tolist(), 3, reference.SplitMix64(7), paths, frozen)
+    assert np.abs(block_nodes - nodes).max() > 1e-4
+
+
 def test_hierarchical_softmax_with_100_dimensions_and_a_deep_tree():
     # Vector loops and remainders, and paths of up to 9 nodes (40 words, skewed counts).
     rng = np.random.default_rng(8)
@@ -402,21 +437,24 @@ def test_hierarchical_softmax_with_100_dimensions_and_a_deep_tree():
     counts = np.sort(rng.zipf(1.3, n_words))[::-1].astype(np.int64)
     paths = reference.huffman(counts)
     sentence = rng.integers(0, n_words, 60).astype(np.int32)
-    for method in ("exact", "cbow"):
+    for method in ("exact", "cbow", "window", "window_wide"):
+        if method.startswith("window"):  # no word twice in a window (see above): each word once
+            sentence = rng.permutation(n_words).astype(np.int32)
         inp = rng.normal(0, 0.3, (n_words, 100)).astype(np.float32)
         nodes = rng.normal(0, 0.3, (n_words - 1, 100)).astype(np.float32)
         ref_inp, ref_nodes = inp.astype(np.float64), nodes.astype(np.float64)
         threshold, alias = tables(counts)
         empty = np.zeros((0, 100), np.float32)
-        ref_loss, _ = REFERENCES[method](ref_inp, empty.astype(np.float64), sentence.tolist(), 5, 0, 0.02, threshold,
-                                         alias, reference.SplitMix64(2), nodes=ref_nodes, paths=paths)  # fmt: skip
+        ref_loss, _ = REFERENCES.get(method, reference.skipgram_exact)(
+            ref_inp, empty.astype(np.float64), sentence.tolist(), 5, 0, 0.02, threshold, alias, reference.SplitMix64(2),
+            nodes=ref_nodes, paths=paths)  # fmt: skip
         loss, _, _ = run_hs_kernel(method, inp, empty, nodes, paths, 5, 0, 0.02, 2, sentence, counts)
         assert loss == pytest.approx(ref_loss, rel=1e-4), method
         np.testing.assert_allclose(inp, ref_inp, rtol=1e-3, atol=1e-5)
         np.testing.assert_allclose(nodes, ref_nodes, rtol=1e-3, atol=1e-5)
 
 
-@pytest.mark.parametrize("method", [kernels.CBOW_HS, kernels.SKIPGRAM_EXACT])
+@pytest.mark.parametrize("method", [kernels.SKIPGRAM_HS, kernels.CBOW_HS, kernels.SKIPGRAM_EXACT])
 def test_private_node_rows_are_trained_as_the_shared_rows_would_be(method, weights):
     # The nodes nearest the root (rows 0..3) in a thread's own copy, after the 11 shared rows.
     inp, _ = weights

@@ -21,12 +21,13 @@ import numpy as np
 SKIPGRAM = "skipgram"  # noise words drawn once per centre word, shared by its window
 SKIPGRAM_EXACT = "skipgram_exact"  # word2vec.c's per-pair update, fresh noise words per pair
 CBOW = "cbow"  # the mean of the context input vectors predicts the centre (word2vec.c)
-# Hierarchical softmax (Settings.hs), alone or with negative sampling (Settings.negative > 0):
-# skip-gram trains it pair by pair in SKIPGRAM_EXACT, as word2vec.c does (a block of a window's
-# context words against the centre's path at once scored 0.8-0.9 analogy points lower:
-# bench/results/2026-12-01-stretches.md); CBOW in CBOW_HS.
+# Hierarchical softmax (Settings.hs): skip-gram alone in SKIPGRAM_HS (word2vec.c's pair-by-pair
+# update computed a window at a time), with negative sampling too in SKIPGRAM_EXACT; CBOW in
+# CBOW_HS. (A block of a window's pairs from one snapshot, without SKIPGRAM_HS's corrections,
+# scored 0.8-0.9 analogy points lower: bench/results/2026-12-01-stretches.md.)
+SKIPGRAM_HS = "skipgram_hs"
 CBOW_HS = "cbow_hs"
-METHODS = (SKIPGRAM, SKIPGRAM_EXACT, CBOW, CBOW_HS)
+METHODS = (SKIPGRAM, SKIPGRAM_EXACT, CBOW, SKIPGRAM_HS, CBOW_HS)
 WIDE_FROM_DIM = 64  # skip-gram uses its 512-bit compilation from this many dimensions
 
 
@@ -145,6 +146,8 @@ class Scratch(NamedTuple):
               length, one centre ahead like plans (n_path_cols: the longest path + 1, rounded
               up to even; 0 without hierarchical softmax)
     node_scores: float32[2 window + 2, n_path_cols], scores then gradients against the path
+    gram:     float32[2 window + 2, 2 window + 2] with hierarchical softmax (else 0 rows): the
+              window's context vectors' dot products, then their gradients' (SKIPGRAM_HS)
     """
 
     sentence: np.ndarray
@@ -159,6 +162,7 @@ class Scratch(NamedTuple):
     path_labels: np.ndarray
     path_lengths: np.ndarray
     node_scores: np.ndarray
+    gram: np.ndarray
 
 
 def shared_weights(input_vectors: np.ndarray, output_vectors: np.ndarray, frozen: np.ndarray | None = None,

@@ -27,6 +27,7 @@ from .kernel_types import (
     CBOW_HS,
     SKIPGRAM,
     SKIPGRAM_EXACT,
+    SKIPGRAM_HS,
     WIDE_FROM_DIM,
     Sampling,
     Scratch,
@@ -399,6 +400,7 @@ def new_scratch(settings, dim, longest, longest_path):
         path_labels=np.zeros((2, n_path_cols), dtype=np.float32),
         path_lengths=np.zeros(2, dtype=np.int64),
         node_scores=np.zeros((n_rows, n_path_cols), dtype=np.float32),
+        gram=np.zeros((n_rows if settings.hs else 0, n_rows), dtype=np.float32),
     )
 
 
@@ -527,8 +529,8 @@ def _negative_block(input_vectors, output_vectors, frozen, contexts, plans, scor
 
 
 @numba.njit(cache=True, fastmath=True, inline="always")
-def _hierarchical_scores(scores, path_labels, turn, n_rows, n_nodes, n_cols, alpha):
-    """Hierarchical softmax's logistic step, in place over scores[:n_rows, :n_cols] (the first
+def _hierarchical_scores(scores, path_labels, turn, first_row, n_rows, n_nodes, n_cols, alpha):
+    """Hierarchical softmax's logistic step, in place over scores[first_row:n_rows, :n_cols] (the first
     n_nodes columns are the path's nodes, then at most one padding column, set to 0):
     score -> alpha * (label - sigmoid(score)) with label = path_labels[turn, k] (1 - code),
     except that, as in word2vec.c, a node whose score is at or beyond +-MAX_EXP (6) is left
@@ -540,7 +542,7 @@ def _hierarchical_scores(scores, path_labels, turn, n_rows, n_nodes, n_cols, alp
     stride = scores.shape[1]
     first_label = np.uint64(turn * path_labels.shape[1])
     loss = 0.0
-    for c in range(n_rows):
+    for c in range(first_row, n_rows):
         first = np.uint64(c * stride)
         product = 1.0  # at most 2 ** n_nodes: no overflow
         disagreements = 0.0
@@ -554,6 +556,126 @@ def _hierarchical_scores(scores, path_labels, turn, n_rows, n_nodes, n_cols, alp
             scores[c, n_nodes] = 0.0
         loss += math.log(product) + disagreements
     return loss
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _hierarchical_window(input_vectors, node_vectors, frozen, paths, path_labels, path_lengths, contexts, n_contexts,
+                         padded_contexts, turn, node_scores, gram, target_grads, alpha):  # fmt: skip
+    """Hierarchical softmax for one window, word2vec.c's pair-by-pair update computed as a block.
+
+    word2vec.c trains the window's pairs one after another against the centre's path, each
+    pair's node updates (node += g x) seen by the next pair. Context c therefore scores node k
+    as x_c . (s_k + sum over earlier pairs i of g_ik x_i) = x_c . s_k + sum_i g_ik (x_c . x_i):
+    the block of scores from the window's snapshot, corrected row by row with the contexts'
+    Gram matrix. Its input gradient is likewise sum_k g_ck s_k + sum_i (sum_k g_ck g_ik) x_i,
+    and node k moves by sum_c g_ck x_c. So every pair gets word2vec.c's scores and gradients
+    (up to float rounding) in dense passes; only a word that is twice in one window differs (its
+    second pair sees its row before the first pair's update). Returns the summed -log P."""
+    dim = input_vectors.shape[1]
+    n_nodes = path_lengths[turn]
+    n_cols = n_nodes + (n_nodes & 1)
+    _score_block(input_vectors, node_vectors, contexts, padded_contexts, paths, turn, n_cols, node_scores)
+    for c in range(1, n_contexts):  # gram[c, i] = x_c . x_i, i < c
+        rc = contexts[c]
+        for i in range(c):
+            ri = contexts[i]
+            total = np.float32(0.0)
+            for j in range(dim):
+                total += input_vectors[rc, j] * input_vectors[ri, j]
+            gram[c, i] = total
+    loss = 0.0
+    for c in range(n_contexts):
+        for i in range(c):  # rows before c hold their gradients already
+            weight = gram[c, i]
+            for k in range(n_nodes):
+                node_scores[c, k] += weight * node_scores[i, k]
+        loss += _hierarchical_scores(node_scores, path_labels, turn, c, c + 1, n_nodes, n_cols, alpha)
+    for c in range(1, n_contexts):  # gram[c, i] = g_c . g_i: how much of x_i reaches x_c through the nodes
+        for i in range(c):
+            total = np.float32(0.0)
+            for k in range(n_nodes):
+                total += node_scores[c, k] * node_scores[i, k]
+            gram[c, i] = total
+    for k in range(n_cols):
+        node_scores[n_contexts, k] = 0.0  # the padding row, if any
+    s = node_scores
+    for k in range(n_nodes):  # the nodes' gradients, from the inputs before they change
+        _set_to_2_rows(target_grads, k, input_vectors, contexts[0], s[0, k], contexts[1], s[1, k])
+        c = 2
+        while c + 4 <= padded_contexts:
+            _add_4_rows(target_grads, k, input_vectors, contexts[c], s[c, k], contexts[c + 1], s[c + 1, k],
+                        contexts[c + 2], s[c + 2, k], contexts[c + 3], s[c + 3, k])  # fmt: skip
+            c += 4
+        if c < padded_contexts:
+            _add_2_rows(target_grads, k, input_vectors, contexts[c], s[c, k], contexts[c + 1], s[c + 1, k])
+    for c in range(n_contexts - 1, -1, -1):  # last first: the rows before c are still unchanged
+        row = contexts[c]
+        if frozen[row]:
+            continue
+        k = 0
+        while k + 4 <= n_cols:
+            _add_4_rows(input_vectors, row, node_vectors, paths[turn, k], s[c, k], paths[turn, k + 1], s[c, k + 1],
+                        paths[turn, k + 2], s[c, k + 2], paths[turn, k + 3], s[c, k + 3])  # fmt: skip
+            k += 4
+        if k < n_cols:
+            _add_2_rows(input_vectors, row, node_vectors, paths[turn, k], s[c, k], paths[turn, k + 1], s[c, k + 1])
+        i = 0
+        while i + 2 <= c:
+            _add_2_rows(input_vectors, row, input_vectors, contexts[i], gram[c, i], contexts[i + 1], gram[c, i + 1])
+            i += 2
+        if i < c:
+            _add_2_rows(input_vectors, row, input_vectors, contexts[i], gram[c, i], contexts[i], np.float32(0.0))
+    for k in range(n_nodes):
+        node = paths[turn, k]
+        for j in range(dim):
+            node_vectors[node, j] += target_grads[k, j]
+    return loss
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy", inline="always")
+def _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state):
+    """Skip-gram with hierarchical softmax alone: for each centre word, its window's pairs
+    against the centre's path as word2vec.c trains them, computed a window at a time
+    (`_hierarchical_window`)."""
+    sentence, contexts, halves = scratch.sentence, scratch.contexts, scratch.halves
+    paths, path_labels, path_lengths = scratch.paths, scratch.path_labels, scratch.path_lengths
+    tree = sampling.tree
+    path_arrays = (tree.starts, tree.points, tree.codes, weights.node_vectors, paths, path_labels, path_lengths)
+    input_vectors, node_vectors, frozen = weights.input_vectors, weights.node_vectors, weights.frozen
+    plans, target_grads, node_scores, gram = scratch.plans, scratch.vectors, scratch.node_scores, scratch.gram
+    window, shrink = settings.window, settings.shrink
+    loss = 0.0
+    pairs = 0
+    if length > 0:
+        state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, 0, window, shrink, 0, state)
+    for pos in range(length):
+        if pos + 1 < length:
+            state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, pos + 1, window,
+                               shrink, 0, state)  # fmt: skip
+        turn = pos & 1
+        n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
+        if n_contexts == 0:
+            continue
+        padded_contexts = n_contexts + (n_contexts & 1)
+        contexts[n_contexts] = contexts[0]  # padding, if n_contexts is odd
+        loss += _hierarchical_window(input_vectors, node_vectors, frozen, paths, path_labels, path_lengths,
+                                     contexts, n_contexts, padded_contexts, turn, node_scores, gram, target_grads,
+                                     alpha)  # fmt: skip
+        pairs += n_contexts
+    return loss, pairs, state
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy")
+def skipgram_hs_sentence(weights, sampling, settings, scratch, length, alpha, state):
+    """`_skipgram_hs` at LLVM's default vector width for the CPU."""
+    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy")
+def skipgram_hs_sentence_wide(weights, sampling, settings, scratch, length, alpha, state):
+    """`_skipgram_hs` with 512-bit vectors where the CPU has them (see skipgram_sentence_wide)."""
+    _prefer_512_bit_vectors()
+    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
 
 
 # ---- The sentence kernels ----------------------------------------------------------------
@@ -839,7 +961,7 @@ def cbow_hs_sentence(weights, sampling, settings, scratch, length, alpha, state)
         n_nodes = path_lengths[turn]
         n_cols = n_nodes + (n_nodes & 1)
         _cbow_scores(mean, node_vectors, paths, turn, n_cols, node_scores)
-        loss += _hierarchical_scores(node_scores, path_labels, turn, 1, n_nodes, n_cols, alpha)
+        loss += _hierarchical_scores(node_scores, path_labels, turn, 0, 1, n_nodes, n_cols, alpha)
         _cbow_update(mean, grad, node_vectors, paths, turn, n_nodes, n_cols, node_scores, False)
         if negative > 0:
             loss += _cbow_negative(output_vectors, plans, scores, labels, valid, turn, negative + 1, mean, grad, True,
@@ -960,6 +1082,16 @@ def _train_cbow(weights, sampling, settings, segments):
 
 
 @numba.njit(cache=True, nogil=True)
+def _train_skipgram_hs(weights, sampling, settings, segments):
+    return _train_segments(skipgram_hs_sentence, weights, sampling, settings, segments)
+
+
+@numba.njit(cache=True, nogil=True)
+def _train_skipgram_hs_wide(weights, sampling, settings, segments):
+    return _train_segments(skipgram_hs_sentence_wide, weights, sampling, settings, segments)
+
+
+@numba.njit(cache=True, nogil=True)
 def _train_cbow_hs(weights, sampling, settings, segments):
     return _train_segments(cbow_hs_sentence, weights, sampling, settings, segments)
 
@@ -973,6 +1105,8 @@ def trainer(method: str, dim: int):
     There is one entry point per method (and vector width), so a cold cache compiles only the one used."""
     if method == SKIPGRAM:
         return _train_skipgram_wide if dim >= WIDE_FROM_DIM else _train_skipgram
+    if method == SKIPGRAM_HS:
+        return _train_skipgram_hs_wide if dim >= WIDE_FROM_DIM else _train_skipgram_hs
     return {SKIPGRAM_EXACT: _train_skipgram_exact, CBOW: _train_cbow, CBOW_HS: _train_cbow_hs}[method]
 
 

@@ -26,7 +26,7 @@ from .corpus import resolve_sources, scan
 from .errors import ConfigError, W2VError
 from .hogwild import Hogwild, stretch_count, thread_count
 from .init_vectors import apply_init_vectors
-from .kernel_types import CBOW, CBOW_HS, NO_TREE, SKIPGRAM, SKIPGRAM_EXACT, Sampling, Segments, Settings
+from .kernel_types import CBOW, CBOW_HS, NO_TREE, SKIPGRAM, SKIPGRAM_EXACT, SKIPGRAM_HS, Sampling, Segments, Settings
 from .model import Model, TrainingRecord
 from .report import Log, estimate, plural
 from .sampling import keep_probabilities, noise_distribution
@@ -213,6 +213,8 @@ def method_of(config: TrainConfig) -> str:
     """The kernels' method that trains `config`."""
     if config.arch == "cbow":
         return CBOW_HS if config.hs else CBOW
+    if config.hs and not config.exact and config.negative == 0:
+        return SKIPGRAM_HS
     return SKIPGRAM_EXACT if config.exact or config.hs else SKIPGRAM
 
 
