@@ -467,13 +467,10 @@ def _score_block(input_vectors, table, contexts, padded_contexts, targets, turn,
 
 
 @numba.njit(cache=True, fastmath=True, inline="always")
-def _update_block(input_vectors, table, frozen, contexts, n_contexts, padded_contexts, targets, turn, n_targets,
-                  n_cols, scores, target_grads):  # fmt: skip
-    """Apply a block of gradients (scores[c, k], 0 in padding rows and columns): the targets'
-    gradients from the input rows before they change, then the input rows (unless frozen) from
-    the target rows before they change, then the target rows. Rows are combined two or four at a
-    time, so that each pass over a row does several multiply-adds per load and store."""
-    dim = input_vectors.shape[1]
+def _target_gradients(input_vectors, contexts, padded_contexts, n_targets, scores, target_grads):
+    """target_grads[k] = sum over contexts c of scores[c, k] input_vectors[contexts[c]], for the
+    first n_targets columns (contexts padded to an even number, the padding row's scores 0), the
+    input rows combined two or four at a time."""
     for k in range(n_targets):
         _set_to_2_rows(target_grads, k, input_vectors, contexts[0], scores[0, k], contexts[1], scores[1, k])
         c = 2
@@ -485,23 +482,45 @@ def _update_block(input_vectors, table, frozen, contexts, n_contexts, padded_con
         if c < padded_contexts:
             _add_2_rows(target_grads, k, input_vectors,
                         contexts[c], scores[c, k], contexts[c + 1], scores[c + 1, k])  # fmt: skip
-    for c in range(n_contexts):
-        row = contexts[c]
-        if frozen[row]:
-            continue
-        k = 0
-        while k + 4 <= n_cols:
-            _add_4_rows(input_vectors, row, table,
-                        targets[turn, k], scores[c, k], targets[turn, k + 1], scores[c, k + 1],
-                        targets[turn, k + 2], scores[c, k + 2], targets[turn, k + 3], scores[c, k + 3])  # fmt: skip
-            k += 4
-        if k < n_cols:
-            _add_2_rows(input_vectors, row, table,
-                        targets[turn, k], scores[c, k], targets[turn, k + 1], scores[c, k + 1])  # fmt: skip
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _add_targets_to_row(input_vectors, row, table, targets, turn, n_cols, scores, c):
+    """input_vectors[row] += sum over the n_cols (even) targets k of scores[c, k] table[targets[turn, k]],
+    the target rows combined four (or two) at a time."""
+    k = 0
+    while k + 4 <= n_cols:
+        _add_4_rows(input_vectors, row, table,
+                    targets[turn, k], scores[c, k], targets[turn, k + 1], scores[c, k + 1],
+                    targets[turn, k + 2], scores[c, k + 2], targets[turn, k + 3], scores[c, k + 3])  # fmt: skip
+        k += 4
+    if k < n_cols:
+        _add_2_rows(input_vectors, row, table,
+                    targets[turn, k], scores[c, k], targets[turn, k + 1], scores[c, k + 1])  # fmt: skip
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _apply_target_gradients(table, targets, turn, n_targets, target_grads):
+    """table[targets[turn, k]] += target_grads[k] for the first n_targets targets."""
     for k in range(n_targets):
         target = targets[turn, k]
-        for i in range(dim):
+        for i in range(table.shape[1]):
             table[target, i] += target_grads[k, i]
+
+
+@numba.njit(cache=True, fastmath=True, inline="always")
+def _update_block(input_vectors, table, frozen, contexts, n_contexts, padded_contexts, targets, turn, n_targets,
+                  n_cols, scores, target_grads):  # fmt: skip
+    """Apply a block of gradients (scores[c, k], 0 in padding rows and columns): the targets'
+    gradients from the input rows before they change, then the input rows (unless frozen) from
+    the target rows before they change, then the target rows. Rows are combined two or four at a
+    time, so that each pass over a row does several multiply-adds per load and store."""
+    _target_gradients(input_vectors, contexts, padded_contexts, n_targets, scores, target_grads)
+    for c in range(n_contexts):
+        row = contexts[c]
+        if not frozen[row]:
+            _add_targets_to_row(input_vectors, row, table, targets, turn, n_cols, scores, c)
+    _apply_target_gradients(table, targets, turn, n_targets, target_grads)
 
 
 @numba.njit(cache=True, fastmath=True, inline="always")
@@ -598,84 +617,20 @@ def _hierarchical_window(input_vectors, node_vectors, frozen, paths, path_labels
             gram[c, i] = total
     for k in range(n_cols):
         node_scores[n_contexts, k] = 0.0  # the padding row, if any
-    s = node_scores
-    for k in range(n_nodes):  # the nodes' gradients, from the inputs before they change
-        _set_to_2_rows(target_grads, k, input_vectors, contexts[0], s[0, k], contexts[1], s[1, k])
-        c = 2
-        while c + 4 <= padded_contexts:
-            _add_4_rows(target_grads, k, input_vectors, contexts[c], s[c, k], contexts[c + 1], s[c + 1, k],
-                        contexts[c + 2], s[c + 2, k], contexts[c + 3], s[c + 3, k])  # fmt: skip
-            c += 4
-        if c < padded_contexts:
-            _add_2_rows(target_grads, k, input_vectors, contexts[c], s[c, k], contexts[c + 1], s[c + 1, k])
+    _target_gradients(input_vectors, contexts, padded_contexts, n_nodes, node_scores, target_grads)
     for c in range(n_contexts - 1, -1, -1):  # last first: the rows before c are still unchanged
         row = contexts[c]
         if frozen[row]:
             continue
-        k = 0
-        while k + 4 <= n_cols:
-            _add_4_rows(input_vectors, row, node_vectors, paths[turn, k], s[c, k], paths[turn, k + 1], s[c, k + 1],
-                        paths[turn, k + 2], s[c, k + 2], paths[turn, k + 3], s[c, k + 3])  # fmt: skip
-            k += 4
-        if k < n_cols:
-            _add_2_rows(input_vectors, row, node_vectors, paths[turn, k], s[c, k], paths[turn, k + 1], s[c, k + 1])
+        _add_targets_to_row(input_vectors, row, node_vectors, paths, turn, n_cols, node_scores, c)
         i = 0
         while i + 2 <= c:
             _add_2_rows(input_vectors, row, input_vectors, contexts[i], gram[c, i], contexts[i + 1], gram[c, i + 1])
             i += 2
         if i < c:
             _add_2_rows(input_vectors, row, input_vectors, contexts[i], gram[c, i], contexts[i], np.float32(0.0))
-    for k in range(n_nodes):
-        node = paths[turn, k]
-        for j in range(dim):
-            node_vectors[node, j] += target_grads[k, j]
+    _apply_target_gradients(node_vectors, paths, turn, n_nodes, target_grads)
     return loss
-
-
-@numba.njit(cache=True, fastmath=True, error_model="numpy", inline="always")
-def _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state):
-    """Skip-gram with hierarchical softmax alone: for each centre word, its window's pairs
-    against the centre's path as word2vec.c trains them, computed a window at a time
-    (`_hierarchical_window`)."""
-    sentence, contexts, halves = scratch.sentence, scratch.contexts, scratch.halves
-    paths, path_labels, path_lengths = scratch.paths, scratch.path_labels, scratch.path_lengths
-    tree = sampling.tree
-    path_arrays = (tree.starts, tree.points, tree.codes, weights.node_vectors, paths, path_labels, path_lengths)
-    input_vectors, node_vectors, frozen = weights.input_vectors, weights.node_vectors, weights.frozen
-    plans, target_grads, node_scores, gram = scratch.plans, scratch.vectors, scratch.node_scores, scratch.gram
-    window, shrink = settings.window, settings.shrink
-    loss = 0.0
-    pairs = 0
-    if length > 0:
-        state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, 0, window, shrink, 0, state)
-    for pos in range(length):
-        if pos + 1 < length:
-            state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, pos + 1, window,
-                               shrink, 0, state)  # fmt: skip
-        turn = pos & 1
-        n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
-        if n_contexts == 0:
-            continue
-        padded_contexts = n_contexts + (n_contexts & 1)
-        contexts[n_contexts] = contexts[0]  # padding, if n_contexts is odd
-        loss += _hierarchical_window(input_vectors, node_vectors, frozen, paths, path_labels, path_lengths,
-                                     contexts, n_contexts, padded_contexts, turn, node_scores, gram, target_grads,
-                                     alpha)  # fmt: skip
-        pairs += n_contexts
-    return loss, pairs, state
-
-
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
-def skipgram_hs_sentence(weights, sampling, settings, scratch, length, alpha, state):
-    """`_skipgram_hs` at LLVM's default vector width for the CPU."""
-    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
-
-
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
-def skipgram_hs_sentence_wide(weights, sampling, settings, scratch, length, alpha, state):
-    """`_skipgram_hs` with 512-bit vectors where the CPU has them (see skipgram_sentence_wide)."""
-    _prefer_512_bit_vectors()
-    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
 
 
 # ---- The sentence kernels ----------------------------------------------------------------
@@ -729,6 +684,52 @@ def skipgram_sentence_wide(weights, sampling, settings, scratch, length, alpha, 
     vector loops' remainders dominate."""
     _prefer_512_bit_vectors()
     return _skipgram(weights, sampling, settings, scratch, length, alpha, state)
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy", inline="always")
+def _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state):
+    """Skip-gram with hierarchical softmax alone: for each centre word, its window's pairs
+    against the centre's path as word2vec.c trains them, computed a window at a time
+    (`_hierarchical_window`)."""
+    sentence, contexts, halves = scratch.sentence, scratch.contexts, scratch.halves
+    paths, path_labels, path_lengths = scratch.paths, scratch.path_labels, scratch.path_lengths
+    tree = sampling.tree
+    path_arrays = (tree.starts, tree.points, tree.codes, weights.node_vectors, paths, path_labels, path_lengths)
+    input_vectors, node_vectors, frozen = weights.input_vectors, weights.node_vectors, weights.frozen
+    plans, target_grads, node_scores, gram = scratch.plans, scratch.vectors, scratch.node_scores, scratch.gram
+    window, shrink = settings.window, settings.shrink
+    loss = 0.0
+    pairs = 0
+    if length > 0:
+        state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, 0, window, shrink, 0, state)
+    for pos in range(length):
+        if pos + 1 < length:
+            state = _plan_path(weights, sampling, sentence, plans, halves, path_arrays, length, pos + 1, window,
+                               shrink, 0, state)  # fmt: skip
+        turn = pos & 1
+        n_contexts = _gather_window(sentence, length, pos, halves[turn], contexts)
+        if n_contexts == 0:
+            continue
+        padded_contexts = n_contexts + (n_contexts & 1)
+        contexts[n_contexts] = contexts[0]  # padding, if n_contexts is odd
+        loss += _hierarchical_window(input_vectors, node_vectors, frozen, paths, path_labels, path_lengths,
+                                     contexts, n_contexts, padded_contexts, turn, node_scores, gram, target_grads,
+                                     alpha)  # fmt: skip
+        pairs += n_contexts
+    return loss, pairs, state
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy")
+def skipgram_hs_sentence(weights, sampling, settings, scratch, length, alpha, state):
+    """`_skipgram_hs` at LLVM's default vector width for the CPU."""
+    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
+
+
+@numba.njit(cache=True, fastmath=True, error_model="numpy")
+def skipgram_hs_sentence_wide(weights, sampling, settings, scratch, length, alpha, state):
+    """`_skipgram_hs` with 512-bit vectors where the CPU has them (see skipgram_sentence_wide)."""
+    _prefer_512_bit_vectors()
+    return _skipgram_hs(weights, sampling, settings, scratch, length, alpha, state)
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
