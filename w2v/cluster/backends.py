@@ -10,9 +10,11 @@ only places them and moves their arguments and results.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
 import operator
+import time
 from collections.abc import Callable
 
 from ..errors import ConfigError, W2VError
@@ -20,6 +22,7 @@ from ..errors import ConfigError, W2VError
 CLUSTER_MISSING = "--cluster needs dask.distributed: pip install 'w2v[cluster]' (or pip install 'dask[distributed]')"
 _POLL_SECONDS = 1.0
 _WAIT_SECONDS = 60
+_CLOSE_SECONDS = 10
 
 
 def parse_cluster(spec: str) -> tuple[str, int | str]:
@@ -74,6 +77,7 @@ class DaskCluster:
         except ImportError:
             raise W2VError(CLUSTER_MISSING) from None
         self.cluster = None
+        self._sender = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="w2v-scatter")
         if address is None:
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                                         dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)  # fmt: skip
@@ -116,14 +120,20 @@ class DaskCluster:
         a worker of the run has left (the scatter would wait for it)."""
         self._check_workers()
         size = _nbytes(value)
-        try:  # in a list: a dict would be scattered key by key
-            return self.client.scatter([value], broadcast=True, hash=False, timeout=60 + size / 10e6)[0]
-        except TimeoutError:
-            self._check_workers()
-            raise W2VError(f"sending {size / 2**20:,.0f} MB to the workers timed out") from None
-        except Exception:  # a worker that left meanwhile fails the scatter (KeyError, CommClosedError)
-            self._check_workers()
-            raise
+        deadline = time.monotonic() + 60 + size / 10e6
+        # In a thread of its own: a scatter to a worker that dies meanwhile can wait forever (its own
+        # timeout only covers finding the workers), so the run checks the workers while it waits.
+        sending = self._sender.submit(self.client.scatter, [value], broadcast=True, hash=False)  # in a list: a dict
+        while True:  # would be scattered key by key
+            try:
+                return sending.result(timeout=_POLL_SECONDS)[0]
+            except concurrent.futures.TimeoutError:
+                self._check_workers()
+                if time.monotonic() > deadline:
+                    raise W2VError(f"sending {size / 2**20:,.0f} MB to the workers timed out") from None
+            except Exception:  # a worker that left meanwhile fails the scatter (KeyError, CommClosedError)
+                self._check_workers()
+                raise
 
     def _check_workers(self) -> None:
         lost = sorted(set(self.addresses) - set(self.client.nthreads()))
@@ -164,8 +174,9 @@ class DaskCluster:
             wait(handles, timeout=seconds)
 
     def close(self) -> None:
+        self._sender.shutdown(wait=False, cancel_futures=True)  # never wait for a scatter to a lost worker
         with contextlib.suppress(Exception):
-            self.client.close()
+            self.client.close(timeout=_CLOSE_SECONDS)
         if self.cluster is not None:
             self.cluster.close()
 
