@@ -30,15 +30,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+from w2v.config import HOT_WORDS  # noqa: E402
+
 SENTENCES = ROOT.parent / "shared" / "data" / "enwiki2014_text8_sentences.txt.gz"
 
 RUN = """
 import json, sys
 sys.path.insert(0, {root!r})
-import w2v
+import w2v, w2v.cluster.merge
+for name, value in {variant!r}:
+    setattr(w2v.cluster.merge, name, value)
 from w2v.evaluate import bundled, evaluate, summarize_analogies
 config = w2v.TrainConfig(threads=1, seed={seed}, arch={arch!r}, cluster={cluster!r},
-                         sync_tokens=None if {sync} < 0 else {sync})
+                         sync_tokens=None if {sync} < 0 else {sync}, hot_words={hot})
 model = w2v.train({corpus!r}, config, quiet=True, work_dir={work!r})
 report = evaluate(model, [bundled("questions-words.txt")], [bundled("wordsim353.tsv")])
 *_, total = summarize_analogies(report.analogies["questions-words.txt"])
@@ -52,15 +57,28 @@ print(json.dumps({{"analogy": 100 * total.accuracy("add"), "ws353": report.simil
 """
 
 
-def run(corpus: Path, arch: str, workers: int, sync: int, seed: int) -> dict:
+def run(corpus: Path, arch: str, variant: str, hot: int, workers: int, sync: int, seed: int) -> dict:
     cluster = f"simulate:{workers}" if workers > 1 else None
     with tempfile.TemporaryDirectory(prefix="w2v-cluster-bench-") as work:
         code = RUN.format(root=str(ROOT), seed=seed, arch=arch, cluster=cluster or "simulate:1", sync=sync,
-                          corpus=str(corpus), work=work)  # fmt: skip
+                          corpus=str(corpus), work=work, variant=parse_variant(variant), hot=hot)  # fmt: skip
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if result.returncode:
         raise SystemExit(f"N={workers} T={sync} seed {seed} failed:\n{result.stderr[-2000:]}")
-    return {"workers": workers, "sync": sync, "seed": seed, **json.loads(result.stdout.strip().splitlines()[-1])}
+    return {
+        "workers": workers,
+        "sync": sync,
+        "seed": seed,
+        "hot_words": hot,
+        **({"variant": variant} if variant else {}),
+        **json.loads(result.stdout.strip().splitlines()[-1]),
+    }
+
+
+def parse_variant(text: str) -> list[tuple[str, float]]:
+    """'MOMENTUM=0.6,ROW_MOMENTUM_CAP=0.75' -> [("MOMENTUM", 0.6), ("ROW_MOMENTUM_CAP", 0.75)]."""
+    pairs = [item.split("=") for item in text.split(",") if item]
+    return [(name, float(value)) for name, value in pairs]
 
 
 def label(sync: int) -> str:
@@ -102,6 +120,8 @@ def main() -> None:
         help="tokens per worker per round; 0: one epoch; -1: the default (20 rounds an epoch)",
     )
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--hot-words", type=int, default=HOT_WORDS, help=f"(default {HOT_WORDS}; 0: off)")
+    parser.add_argument("--variant", default="", help="NAME=VALUE,...: override w2v.cluster.merge's constants")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "cluster.json", help="appended to, run by run")
     args = parser.parse_args()
@@ -112,13 +132,14 @@ def main() -> None:
                 shutil.copyfileobj(packed, out, 1 << 22)
         args.corpus = plain
     done = json.loads(args.out.read_text()) if args.out.exists() else []
-    have = {(r["workers"], r["sync"], r["seed"]) for r in done}
+    have = {(r["workers"], r["sync"], r["seed"]) for r in done
+            if r.get("variant", "") == args.variant and r.get("hot_words", 0) == args.hot_words}  # fmt: skip
     todo = [(n, sync, seed) for seed in range(1, args.seeds + 1) for sync in args.sync for n in args.workers
             if not (n == 1 and sync != args.sync[0])]  # fmt: skip
     todo = [(n, args.sync[0] if n == 1 else sync, seed) for n, sync, seed in todo if (n, sync, seed) not in have]
 
     def one(job):
-        result = run(args.corpus, args.arch, *job)
+        result = run(args.corpus, args.arch, args.variant, args.hot_words, *job)
         print(f"N={result['workers']} T={label(result['sync'])} seed {result['seed']}: analogy "
               f"{result['analogy']:.2f} WS-353 {result['ws353']:.3f} ({result['rounds']} rounds)",
               file=sys.stderr, flush=True)  # fmt: skip

@@ -212,7 +212,9 @@ def test_an_interrupted_simulated_run_resumes_where_an_uninterrupted_one_ends(co
 
     def interrupt_at_round_five(table, changes, momentum=None):
         calls[0] += 1
-        if calls[0] == 2 * 5 + 1:  # two tables (input, output) a round: the sixth round's first merge
+        # Two merges a round (the hot rows halfway, every row at the end), of two tables (input,
+        # output) each: the sixth round's last merge, after its hot rows were merged.
+        if calls[0] == 2 * 2 * 5 + 2 + 1:
             raise KeyboardInterrupt
         return real(table, changes, momentum)
 
@@ -227,6 +229,40 @@ def test_an_interrupted_simulated_run_resumes_where_an_uninterrupted_one_ends(co
     np.testing.assert_array_equal(resumed.output_vectors, whole.output_vectors)
     assert resumed.training.epoch_loss == pytest.approx(whole.training.epoch_loss, rel=1e-12)
     assert w2v.load(tmp_path / "m").momentum is None  # the finished model keeps its vectors only
+
+
+def test_halfway_merges_carry_the_hot_rows_and_the_round_end_every_row_changed(corpus_file, monkeypatch):
+    from w2v.cluster import shard
+
+    hot, calls = 5, []
+    real = shard.Shard.train_round
+
+    def watched(self, plan, update):
+        tables = {name: table.copy() for name, table in self.tables().items()}
+        for name, (rows, values) in update.items():  # the worker's rows once this merge's are written
+            tables[name][rows] = values
+        result = real(self, plan, update)
+        calls.append((self.share, plan, tables, {name: t.copy() for name, t in self.tables().items()}, result))
+        return result
+
+    monkeypatch.setattr(shard.Shard, "train_round", watched)
+    config = {**SMALL, "cluster": "simulate:2", "sync_tokens": 3000, "hot_words": hot}
+    model = w2v.train(str(corpus_file), config, quiet=True)
+    assert model.training.cluster["hot_words"] == hot
+    halves = [plan.half for _, plan, *_ in calls]
+    assert halves.count(0) == halves.count(1) > 2 and -1 not in halves
+    started = {}
+    for worker, plan, before, after, result in calls:
+        if plan.half == 0:
+            started[worker] = before
+            for name, (rows, _) in result.changed.items():  # halfway: hot rows only, and every one changed
+                changed = np.flatnonzero((after[name] != before[name]).any(axis=1))
+                assert np.array_equal(rows, changed[changed < hot])
+        elif result.tokens:
+            for name, (rows, values) in result.changed.items():  # the round's end: every row changed in it
+                cold = np.flatnonzero((after[name][hot:] != started[worker][name][hot:]).any(axis=1)) + hot
+                assert np.isin(cold, rows).all() and cold.size
+                np.testing.assert_array_equal(values, after[name][rows])
 
 
 def test_rounds_default_to_twenty_an_epoch_of_at_most_a_million_tokens():
@@ -248,6 +284,8 @@ def test_cluster_options_are_checked():
         TrainConfig(cluster="local:2", subwords="3-6")
     with pytest.raises(ConfigError, match="sync_tokens"):
         TrainConfig(sync_tokens=-1)
+    with pytest.raises(ConfigError, match="hot_words"):
+        TrainConfig(hot_words=-1)
 
 
 def test_without_dask_the_cluster_says_how_to_install_it(corpus_file, monkeypatch):

@@ -24,6 +24,9 @@ DEFAULT_BUCKETS = 2_000_000  # fastText's
 ROUNDS_PER_EPOCH = 20
 MAX_SYNC_TOKENS = 1_000_000
 MIN_SYNC_TOKENS = 10_000
+# Halfway through a round the rows of the HOT_WORDS most frequent words (and the HOT_WORDS tree nodes
+# nearest the root) are merged too: every worker changes them, and they drift apart fastest.
+HOT_WORDS = 2000
 
 # Counting words keeps a table of every distinct word; past this many bytes (about 50M distinct
 # words) the rarest are forgotten, as word2vec.c does past 21M words.
@@ -65,6 +68,7 @@ class TrainConfig:
     buckets: int = DEFAULT_BUCKETS  # rows the n-grams are hashed into (with subwords)
     cluster: str | None = None  # "local:N", "simulate:N" or a Dask scheduler's address; None: this process
     sync_tokens: int | None = None  # with a cluster: tokens a worker trains per round; 0: its whole share; None: auto
+    hot_words: int = HOT_WORDS  # with a cluster: the words whose rows are merged halfway through a round too; 0: off
 
     def __post_init__(self) -> None:
         if self.negative is None:
@@ -108,6 +112,8 @@ class TrainConfig:
                                   "its n-grams' too: use one or the other")  # fmt: skip
         if self.sync_tokens is not None and self.sync_tokens < 0:
             raise ConfigError(f"sync_tokens must be >= 0 (0: a worker's whole share per round), got {self.sync_tokens}")
+        if self.hot_words < 0:
+            raise ConfigError(f"hot_words must be >= 0 (0: merge only at the end of a round), got {self.hot_words}")
         if self.cluster is not None:
             from .cluster.backends import parse_cluster
 

@@ -204,6 +204,14 @@ class ByteSize(click.ParamType):
     "[default: 20 rounds an epoch, at most 1,000,000 tokens a round]",
 )
 @click.option(
+    "--hot-words",
+    type=click.IntRange(min=0),
+    default=DEFAULTS.hot_words,
+    show_default=True,
+    help="With --cluster: the rows of this many most frequent words are merged halfway through each "
+    "round as well as at its end; 0: only at the end.",
+)
+@click.option(
     "--checkpoint-rounds",
     type=click.IntRange(min=1),
     default=None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -88,7 +89,11 @@ class _Run:
         config, backend = self.config, self.backend
         vocab, stats = self.count(sources, threads, None if work_dir is None else str(Path(work_dir).absolute()))
         self.sync = config.round_tokens(stats["tokens"], self.n)
-        encoded = backend.gather([backend.call(w, shard.encode_share, self.run, w, vocab.words, self.sync)
+        # The hot rows are merged halfway through a round too (one worker has nothing to merge): the
+        # shares are encoded in chunks of at most half a round, so that a round has two halves.
+        self.hot = config.hot_words if self.n > 1 and self.sync > 1 else 0
+        chunk = -(-self.sync // 2) if self.hot else self.sync
+        encoded = backend.gather([backend.call(w, shard.encode_share, self.run, w, vocab.words, self.sync, chunk)
                                   for w in range(self.n)])  # fmt: skip
         self.round_tokens = [rounds for rounds, _ in encoded]
         segments = [count for _, count in encoded]
@@ -116,7 +121,7 @@ class _Run:
             name: np.array(saved[name], np.float32) if saved and name in saved else np.zeros_like(table)
             for name, table in tables.items()}  # fmt: skip
         record.scan_seconds = stats.pop("seconds")
-        record.cluster["sync_tokens"] = self.sync
+        record.cluster["sync_tokens"], record.cluster["hot_words"] = self.sync, self.hot
         shared_tables, shared_vocab = backend.scatter(tables), backend.scatter(vocab)
         backend.gather([backend.call(w, shard.start_share, self.run, w, shared_vocab, shared_tables, first_segments[w])
                         for w in range(self.n)])  # fmt: skip
@@ -196,15 +201,17 @@ class _Run:
                     done_before = epoch * n_tokens + before_round[r]
                     plan = shard.RoundPlan(epoch, r, done_before, active[r], total)
                     round_started = time.perf_counter()
-                    sent = backend.scatter(update)
-                    results = backend.gather([backend.call(w, shard.train_share, self.run, w, plan, sent)
-                                              for w in range(self.n)])  # fmt: skip
-                    update = {name: merge_rows(table, [res.changed[name] for res in results if name in res.changed],
-                                         None if self.momentum is None else self.momentum[name])
-                              for name, table in tables.items()}  # fmt: skip
+                    halves, merged = [], []
+                    for half in (0, 1) if self.hot else (-1,):  # a merge of the hot rows, then of every row
+                        sent = backend.scatter(update)
+                        halves.append(backend.gather([backend.call(w, shard.train_share, self.run, w,
+                                                                   replace(plan, half=half, hot=self.hot), sent)
+                                                      for w in range(self.n)]))  # fmt: skip
+                        update = self._merge(tables, halves[-1])
+                        merged.append(update)
                     seconds = time.perf_counter() - round_started
-                    tokens = sum(res.tokens for res in results)
-                    self._record(progress, epoch, r, results, update, seconds)
+                    tokens = sum(res.tokens for results in halves for res in results)
+                    self._record(progress, epoch, r, halves, merged, seconds)
                     bar.update(tokens)
                     alpha = float(alphas_at(config, np.array(done_before + tokens), total))
                     loss, count = progress["loss"]
@@ -232,6 +239,12 @@ class _Run:
                  f"compute {compute:.1f} s, sync {sync:.1f} s, {moved:,.0f} MB moved); "
                  f"mean loss {record.loss_unit} by epoch: {losses}")  # fmt: skip
 
+    def _merge(self, tables: dict[str, np.ndarray], results: list) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Merge the workers' changed rows into the global tables (merge.py): the rows to send."""
+        return {name: merge_rows(table, [res.changed[name] for res in results if name in res.changed],
+                                 None if self.momentum is None else self.momentum[name])
+                for name, table in tables.items()}  # fmt: skip
+
     def _log_epoch(self, epoch: int, rows: list[list]) -> None:
         """One line per epoch: its rounds' means (each round's own row is in meta.json)."""
         k = max(1, len(rows))
@@ -239,17 +252,20 @@ class _Run:
         self.log(f"epoch {epoch + 1}: {plural(len(rows), 'round')}; a round: {merged:,.0f} rows merged, "
                  f"{moved / 2**20:,.1f} MB moved, compute {compute:.2f} s, sync {sync:.2f} s")  # fmt: skip
 
-    def _record(self, progress: dict, epoch: int, r: int, results: list, update: dict, seconds: float) -> None:
-        """Add the round's loss and its row of measurements: tokens, rows merged, bytes moved (the
-        changed rows to the driver, the merged rows to every worker), the compute seconds (the
-        slowest worker's; the sum under the simulator, whose workers run one after another) and
-        the rest of the round's time (sync)."""
+    def _record(self, progress: dict, epoch: int, r: int, halves: list[list], merged: list[dict],
+                seconds: float) -> None:  # fmt: skip
+        """Add the round's loss and its row of measurements: tokens, rows merged at its end, bytes
+        moved (the workers' changed rows to the driver and each merge's rows to every worker), the
+        compute seconds (per half of a round, the slowest worker's; the sum under the simulator,
+        whose workers run one after another) and the rest of the round's time (sync)."""
+        results = [res for half in halves for res in half]
         progress["loss"][0] += sum(res.loss for res in results)
         progress["loss"][1] += sum(res.count for res in results)
-        sent = sum(rows.nbytes + values.nbytes for rows, values in update.values())
+        sent = sum(rows.nbytes + values.nbytes for update in merged for rows, values in update.values())
         moved = sum(res.nbytes for res in results) + self.n * sent
-        times = [res.seconds for res in results]
-        compute = sum(times) if self.backend.kind == "simulate" else max(times)
-        rows = sum(rows.size for rows, _ in update.values())
+        simulated = self.backend.kind == "simulate"
+        compute = sum(sum(res.seconds for res in half) if simulated else max(res.seconds for res in half)
+                      for half in halves)  # fmt: skip
+        rows = sum(rows.size for rows, _ in merged[-1].values())
         progress["rounds"].append([epoch, r, sum(res.tokens for res in results), rows, moved, round(compute, 3),
                                    round(max(0.0, seconds - compute), 3)])  # fmt: skip

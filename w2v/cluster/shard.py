@@ -37,6 +37,8 @@ class RoundPlan:
     done_before: int  # tokens the whole run trained before this round (all workers, all epochs)
     active: int  # workers with tokens to train in this round
     total: int  # tokens of the whole run: epochs x the corpus
+    half: int = -1  # -1: the whole round; 0: its first half, then a merge of the hot rows; 1: its second half
+    hot: int = 0  # the hot rows merged after the first half: the first `hot` rows of every table
 
 
 @dataclass
@@ -79,12 +81,12 @@ class Shard:
                  "pruned_words": pruning.words, "pruned_tokens": pruning.tokens}  # fmt: skip
         return (stats, *partition(self.scanned.words, self.scanned.counts, self.share, self.n_shares))
 
-    def encode(self, words: list[str], sync: int) -> list[int]:
+    def encode(self, words: list[str], sync: int, chunk: int) -> list[int]:
         """Encode the share with the run's vocabulary (`words` in id order) into chunks of at most
-        a round of `sync` tokens (0: the whole share); returns the tokens of each of the share's
-        rounds in an epoch."""
+        `chunk` tokens (a round's or half a round's), rounds of `sync` tokens (0: the whole
+        share); returns the tokens of each of the share's rounds in an epoch."""
         scan_ids = self.scanned.table.find([word.encode("utf-8") for word in words]).astype(np.int64)
-        self.encoded = encode(self.scanned, scan_ids, chunk_tokens=min(CHUNK_TOKENS, sync) if sync else CHUNK_TOKENS)
+        self.encoded = encode(self.scanned, scan_ids, chunk_tokens=min(CHUNK_TOKENS, chunk) if chunk else CHUNK_TOKENS)
         self.scanned = None
         positions = self.encoded.chunk_positions
         if not self.encoded.n_tokens:
@@ -113,6 +115,8 @@ class Shard:
         self.settings = kernel_settings(self.config)
         self.entry = load_kernel(method_of(self.config), self.weights, self.sampling, self.settings, Log(quiet=True))
         self.buffer = np.empty(max(1, self.encoded.longest_chunk), dtype=np.int32)
+        # Every row as the last merge that covered it left it: the worker's changes are measured from here.
+        self.base = {name: table.copy() for name, table in self.tables().items()}
 
     def tables(self) -> dict[str, np.ndarray]:
         """The worker's copy of each table the run trains (views of its weights)."""
@@ -121,19 +125,24 @@ class Shard:
         return {name: table for name, table in named.items() if table is not None}
 
     def train_round(self, plan: RoundPlan, update: dict[str, tuple[np.ndarray, np.ndarray]]) -> RoundResult:
-        """Write the last round's merged rows, then train this round's tokens of the share."""
+        """Write the last merge's rows, then train this round's tokens of the share (or a half of
+        them) and return the rows changed since their last merge: after a first half only the hot
+        rows (the others wait for the end of the round), otherwise every row."""
         from ..hogwild import Hogwild
         from ..train import alphas_at, epoch_seed
 
         tables = self.tables()
         for name, (rows, values) in update.items():
             tables[name][rows] = values
+            self.base[name][rows] = values
         if plan.round + 1 >= len(self.round_chunks):
             return RoundResult({}, 0.0, 0, 0, 0.0)
         started = time.perf_counter()
-        before = {name: table.copy() for name, table in tables.items()}
         first, last = self.round_chunks[plan.round], self.round_chunks[plan.round + 1]
         round_start = int(self.encoded.chunk_positions[first])
+        if plan.half >= 0:  # the first half is the round's first ceil(chunks / 2) chunks
+            middle = first + (last - first + 1) // 2
+            first, last = (first, middle) if plan.half == 0 else (middle, last)
         loss, count = 0.0, 0
         seed = epoch_seed(self.config, plan.epoch)
         entry, sampling, settings = self.entry, self.sampling, self.settings
@@ -148,9 +157,10 @@ class Shard:
                 loss, count = loss + chunk_loss, count + chunk_count
         changed = {}
         for name, table in tables.items():
-            rows = np.flatnonzero((table != before[name]).any(axis=1)).astype(np.int32)
+            scope = plan.hot if plan.half == 0 else len(table)
+            rows = np.flatnonzero((table[:scope] != self.base[name][:scope]).any(axis=1)).astype(np.int32)
             changed[name] = (rows, table[rows])
-        tokens = int(self.encoded.chunk_positions[last]) - round_start
+        tokens = int(self.encoded.chunk_positions[last] - self.encoded.chunk_positions[first])
         return RoundResult(changed, loss, count, tokens, time.perf_counter() - started)
 
     def close(self) -> None:
@@ -180,10 +190,10 @@ def merge_counts(parts: list[WordCounts], min_count: int) -> tuple[WordCounts, i
     return merge(parts, min_count)
 
 
-def encode_share(run: str, share: int, words: list[str], sync: int) -> tuple[list[int], int]:
+def encode_share(run: str, share: int, words: list[str], sync: int, chunk: int) -> tuple[list[int], int]:
     """Task: encode the share (Shard.encode); returns its rounds' tokens and its segment count."""
     shard = _shard(run, share)
-    rounds = shard.encode(words, sync)
+    rounds = shard.encode(words, sync, chunk)
     return rounds, shard.segments()
 
 
