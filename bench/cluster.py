@@ -76,7 +76,7 @@ def run(corpus: Path, arch: str, variant: str, hot: int, workers: int, sync: int
 
 
 def parse_variant(text: str) -> list[tuple[str, float]]:
-    """'MOMENTUM=0.6,ROW_MOMENTUM_CAP=0.75' -> [("MOMENTUM", 0.6), ("ROW_MOMENTUM_CAP", 0.75)]."""
+    """'MOMENTUM=0.6' -> [("MOMENTUM", 0.6)]: constants of w2v.cluster.merge to override in a run."""
     pairs = [item.split("=") for item in text.split(",") if item]
     return [(name, float(value)) for name, value in pairs]
 

@@ -123,8 +123,9 @@ class DaskCluster:
         deadline = time.monotonic() + 60 + size / 10e6
         # In a thread of its own: a scatter to a worker that dies meanwhile can wait forever (its own
         # timeout only covers finding the workers), so the run checks the workers while it waits.
-        sending = self._sender.submit(self.client.scatter, [value], broadcast=True, hash=False)  # in a list: a dict
-        while True:  # would be scattered key by key
+        # The value goes in a list: a dict would be scattered key by key.
+        sending = self._sender.submit(self.client.scatter, [value], broadcast=True, hash=False)
+        while True:
             try:
                 return sending.result(timeout=_POLL_SECONDS)[0]
             except concurrent.futures.TimeoutError:
