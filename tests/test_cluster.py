@@ -265,6 +265,25 @@ def test_halfway_merges_carry_the_hot_rows_and_the_round_end_every_row_changed(c
                 np.testing.assert_array_equal(values, after[name][rows])
 
 
+def test_a_run_removes_the_shares_left_by_dead_workers_of_this_machine_and_nothing_else(corpus_file, tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = socket.gethostname()
+    owners = {"w2v-share0-dead": f"{host} {dead.pid}", "w2v-share1-running": f"{host} {os.getpid()}",
+              "w2v-share0-other-machine": f"elsewhere {dead.pid}", "w2v-share1-no-owner": None}  # fmt: skip
+    for name, owner in owners.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "ids.bin").write_bytes(b"1234")
+        if owner is not None:
+            (tmp_path / name / "owner").write_text(owner + "\n")
+    w2v.train(str(corpus_file), {**SMALL, "epochs": 1, "cluster": "simulate:2"}, quiet=True, work_dir=tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(set(owners) - {"w2v-share0-dead"})
+
+
 def test_rounds_default_to_twenty_an_epoch_of_at_most_a_million_tokens():
     config = TrainConfig(cluster="simulate:8")
     assert config.round_tokens(17_200_000, 8) == 107_500

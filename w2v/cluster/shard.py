@@ -9,7 +9,9 @@ checkpoint.
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from ..vocab import CHUNK_TOKENS, Vocab, encode
 from .counts import WordCounts, partition
 
 _SHARDS: dict[tuple[str, int], Shard] = {}
+_SCRATCH, _OWNER = "w2v-share", "owner"  # a share's scratch directory, and its file naming the process
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,9 @@ class Shard:
 
         self.share, self.n_shares, self.sources, self.config = share, n_shares, sources, config
         self.threads = thread_count(threads)  # 0: every core of the worker's machine
-        self.scratch = Path(tempfile.mkdtemp(prefix=f"w2v-share{share}-", dir=work_dir))
+        sweep_scratch(Path(work_dir or tempfile.gettempdir()))
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH}{share}-", dir=work_dir))
+        (self.scratch / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}\n")
         self.scanned = self.encoded = self.weights = None
         self.round_chunks: list[int] = []  # round r trains chunks round_chunks[r] .. round_chunks[r + 1] - 1
 
@@ -165,6 +170,31 @@ class Shard:
 
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def sweep_scratch(parent: Path) -> None:
+    """Remove the scratch directories in `parent` left by workers of this machine that died (a
+    killed worker cannot remove its encoded share, which may be gigabytes): those whose owner
+    file names this host and a process that no longer exists. Never an error: a directory that
+    cannot be read or removed is left as it is."""
+    host = socket.gethostname()
+    for scratch in parent.glob(f"{_SCRATCH}*"):
+        try:
+            owner_host, pid = (scratch / _OWNER).read_text().split()
+            if owner_host == host and not _alive(int(pid)):
+                shutil.rmtree(scratch, ignore_errors=True)
+        except (OSError, ValueError):
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, and belongs to someone else
+        return True
+    return True
 
 
 def _shard(run: str, share: int) -> Shard:
