@@ -7,7 +7,8 @@ with the cluster's merge rule, one thread each, deterministically.
 
 Each run trains skip-gram with negative sampling (word2vec.c's settings, 5 epochs) on the
 benchmark corpus's sentence form, then scores the Google analogies (3CosAdd, top 30,000 words)
-and WS-353 (Spearman). N = 1 does not depend on T (one worker's rows are taken as they are: it is
+(semantic and syntactic sections kept in the JSON too) and WS-353 (Spearman); `--alpha` changes
+the starting learning rate, `--variant` the merge's constants. N = 1 does not depend on T (one worker's rows are taken as they are: it is
 a one-machine run on one thread), so it runs once per seed. Runs go `--jobs` at a time (default
 2: this machine's cores; each is one thread). Every finished run is appended to the JSON output
 at once; the table gives each (N, T)'s mean over seeds and its difference from N = 1, with the
@@ -43,12 +44,13 @@ for name, value in {variant!r}:
     setattr(w2v.cluster.merge, name, value)
 from w2v.evaluate import bundled, evaluate, summarize_analogies
 config = w2v.TrainConfig(threads=1, seed={seed}, arch={arch!r}, cluster={cluster!r},
-                         sync_tokens=None if {sync} < 0 else {sync}, hot_words={hot})
+                         sync_tokens=None if {sync} < 0 else {sync}, hot_words={hot}, alpha={alpha!r})
 model = w2v.train({corpus!r}, config, quiet=True, work_dir={work!r})
 report = evaluate(model, [bundled("questions-words.txt")], [bundled("wordsim353.tsv")])
-*_, total = summarize_analogies(report.analogies["questions-words.txt"])
+semantic, syntactic, total = summarize_analogies(report.analogies["questions-words.txt"])
 rounds = model.training.cluster.get("rounds", [])
 print(json.dumps({{"analogy": 100 * total.accuracy("add"), "ws353": report.similarity[0].spearman,
+                  "semantic": 100 * semantic.accuracy("add"), "syntactic": 100 * syntactic.accuracy("add"),
                   "rounds": len(rounds), "tokens": sum(r[2] for r in rounds), "rows": sum(r[3] for r in rounds),
                   "bytes": sum(r[4] for r in rounds), "compute": sum(r[5] for r in rounds),
                   "sync_seconds": sum(r[6] for r in rounds),
@@ -57,11 +59,13 @@ print(json.dumps({{"analogy": 100 * total.accuracy("add"), "ws353": report.simil
 """
 
 
-def run(corpus: Path, arch: str, variant: str, hot: int, workers: int, sync: int, seed: int) -> dict:
+def run(corpus: Path, arch: str, variant: str, hot: int, alpha: float | None, workers: int, sync: int,
+        seed: int) -> dict:  # fmt: skip
     cluster = f"simulate:{workers}" if workers > 1 else None
     with tempfile.TemporaryDirectory(prefix="w2v-cluster-bench-") as work:
         code = RUN.format(root=str(ROOT), seed=seed, arch=arch, cluster=cluster or "simulate:1", sync=sync,
-                          corpus=str(corpus), work=work, variant=parse_variant(variant), hot=hot)  # fmt: skip
+                          corpus=str(corpus), work=work, variant=parse_variant(variant), hot=hot,
+                          alpha=alpha)  # fmt: skip
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if result.returncode:
         raise SystemExit(f"N={workers} T={sync} seed {seed} failed:\n{result.stderr[-2000:]}")
@@ -71,6 +75,7 @@ def run(corpus: Path, arch: str, variant: str, hot: int, workers: int, sync: int
         "seed": seed,
         "hot_words": hot,
         **({"variant": variant} if variant else {}),
+        **({"alpha": alpha} if alpha is not None else {}),
         **json.loads(result.stdout.strip().splitlines()[-1]),
     }
 
@@ -122,6 +127,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--hot-words", type=int, default=HOT_WORDS, help=f"(default {HOT_WORDS}; 0: off)")
     parser.add_argument("--variant", default="", help="NAME=VALUE,...: override w2v.cluster.merge's constants")
+    parser.add_argument("--alpha", type=float, help="the starting learning rate (default: the architecture's)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "cluster.json", help="appended to, run by run")
     args = parser.parse_args()
@@ -133,13 +139,14 @@ def main() -> None:
         args.corpus = plain
     done = json.loads(args.out.read_text()) if args.out.exists() else []
     have = {(r["workers"], r["sync"], r["seed"]) for r in done
-            if r.get("variant", "") == args.variant and r.get("hot_words", 0) == args.hot_words}  # fmt: skip
+            if r.get("variant", "") == args.variant and r.get("hot_words", 0) == args.hot_words
+            and r.get("alpha") == args.alpha}  # fmt: skip
     todo = [(n, sync, seed) for seed in range(1, args.seeds + 1) for sync in args.sync for n in args.workers
             if not (n == 1 and sync != args.sync[0])]  # fmt: skip
     todo = [(n, args.sync[0] if n == 1 else sync, seed) for n, sync, seed in todo if (n, sync, seed) not in have]
 
     def one(job):
-        result = run(args.corpus, args.arch, args.variant, args.hot_words, *job)
+        result = run(args.corpus, args.arch, args.variant, args.hot_words, args.alpha, *job)
         print(f"N={result['workers']} T={label(result['sync'])} seed {result['seed']}: analogy "
               f"{result['analogy']:.2f} WS-353 {result['ws353']:.3f} ({result['rounds']} rounds)",
               file=sys.stderr, flush=True)  # fmt: skip
