@@ -8,8 +8,9 @@ with the cluster's merge rule, one thread each, deterministically.
 Each run trains skip-gram with negative sampling (word2vec.c's settings, 5 epochs) on the
 benchmark corpus's sentence form, then scores the Google analogies (3CosAdd, top 30,000 words)
 (semantic and syntactic sections kept in the JSON too) and WS-353 (Spearman); `--alpha` changes
-the starting learning rate, `--variant` the merge's constants. N = 1 does not depend on T (one worker's rows are taken as they are: it is
-a one-machine run on one thread), so it runs once per seed. Runs go `--jobs` at a time (default
+the starting learning rate, `--variant` the merge's constants. N = 1 does not depend on T (one
+worker's rows are taken as they are: it is a one-machine run on one thread), so it runs once per
+seed. Runs go `--jobs` at a time (default
 2: this machine's cores; each is one thread). Every finished run is appended to the JSON output
 at once; the table gives each (N, T)'s mean over seeds and its difference from N = 1, with the
 rounds' measurements the scaling model in docs/cluster.md uses (bytes moved per round, compute

@@ -133,7 +133,8 @@ def main() -> None:
             for bandwidth in (1e9, 1e10):
                 sync = 8 * moved / bandwidth + moved / args.driver_speed
                 cells += [f"{sync:,.1f}", f"{compute / (compute + sync):.0%}"]
-            memory = 2 * 2 * p.size * args.dim * 4 / 1e9  # input and output tables, and their copy at the round's start
+            # The input and output tables, and each row as its last merge left it:
+            memory = 2 * 2 * p.size * args.dim * 4 / 1e9
             print(
                 f"| {name} | {n} | {own:,.0f} | {union:,.0f} | {moved / 1e6:,.0f} | {compute:.2f} | "
                 + " | ".join(cells)
