@@ -13,11 +13,11 @@ import pytest
 import w2v
 from w2v.checkpoints import Interrupted
 from w2v.cluster import counts, driver
+from w2v.cluster import shares as shares_module
 from w2v.cluster.backends import parse_cluster
 from w2v.cluster.merge import merge_rows
-from w2v.cluster.shares import split_shares
 from w2v.config import TrainConfig
-from w2v.corpus import read_chunks, resolve_sources
+from w2v.corpus import resolve_sources
 from w2v.errors import ConfigError, CorpusError, W2VError
 
 from .conftest import family_corpus
@@ -35,55 +35,49 @@ def corpus_file(tmp_path_factory):
     return path
 
 
-def share_text(share) -> bytes:
-    return b"".join(chunk for chunk, _, _ in read_chunks(share))
+def dealt_text(sources, n: int, share: int, chunk_bytes: int) -> bytes:
+    return b"".join(chunk for chunk, _, _ in shares_module.dealt_chunks(sources, chunk_bytes, n=n, share=share))
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7])
-def test_shares_are_the_corpus_in_order_cut_at_line_breaks(tmp_path, n):
+def test_workers_are_dealt_the_lines_of_the_corpus_in_turn(tmp_path, n):
     first, second = tmp_path / "a.txt", tmp_path / "b.txt"
-    first.write_bytes(b"".join(b"line %d of a\n" % i for i in range(50)))
+    first.write_bytes(b"".join(b"line %d of a\n" % i for i in range(50)) + b"\n")
     second.write_bytes(b"".join(b"b %d\n" % i for i in range(30)) + b"no final break")
     packed = tmp_path / "c.txt.gz"
     with gzip.open(packed, "wb") as out:
         out.write(b"packed one\npacked two\n")
     sources = resolve_sources([str(first), str(packed), str(second)])
-    shares = split_shares(sources, n)
-    assert len(shares) == n
-    texts = [share_text(share) for share in shares]
-    whole = first.read_bytes() + b"packed one\npacked two\n" + second.read_bytes()
-    assert b"".join(texts) == whole
-    for text in texts[:-1]:
-        assert text == b"" or text.endswith(b"\n")  # every line is read by one share, whole
-    assert all(source.whole for share in shares for source in share if source.compressed)
-    if n > 1:
-        assert max(map(len, texts)) < len(whole)  # the corpus is shared out, not given to one worker
+    lines = (first.read_bytes() + b"packed one\npacked two\n" + second.read_bytes()).split(b"\n")
+    for w in range(n):  # worker w has lines w, w + n, w + 2n, ... (a file's end ends its last line)
+        expected = b"".join(line + b"\n" for line in lines[w::n])
+        assert dealt_text(sources, n, w, chunk_bytes=7) == expected
+        assert dealt_text(sources, n, w, chunk_bytes=1 << 20) == expected
 
 
-def test_a_very_long_line_is_shared_out_between_words(tmp_path, monkeypatch):
-    from w2v.cluster import shares as shares_module
-
-    monkeypatch.setattr(shares_module, "_LINE_SEARCH_BYTES", 64)
+def test_a_very_long_line_is_dealt_out_in_pieces_cut_between_words(tmp_path, monkeypatch):
+    monkeypatch.setattr(shares_module, "DEAL_LINE_BYTES", 64)
     path = tmp_path / "text8.txt"
     path.write_bytes(b" ".join(b"word%d" % i for i in range(2000)))  # one line, no break at all
-    shares = split_shares(resolve_sources([str(path)]), 4)
-    texts = [share_text(share) for share in shares]
-    assert b"".join(texts) == path.read_bytes()
-    assert all(texts) and all(text.endswith(b" ") for text in texts[:-1])  # cut after a space: no word split
-    words = [w for text in texts for w in text.split()]
-    assert words == path.read_bytes().split()
+    sources, n = resolve_sources([str(path)]), 4
+    dealt = [dealt_text(sources, n, w, chunk_bytes=100).split(b"\n")[:-1] for w in range(n)]
+    pieces = [dealt[k % n][k // n] for k in range(sum(map(len, dealt)))]
+    assert len(pieces) > 100 and b"".join(pieces) == path.read_bytes()
+    # Cut after a space once a piece has 64 bytes (a word or two more where a chunk ends): no word split.
+    assert all(piece.endswith(b" ") and 64 <= len(piece) <= 64 + 2 * len(b"word1999 ") for piece in pieces[:-1])
 
 
 def test_shares_refuse_standard_input():
     with pytest.raises(CorpusError, match="standard input"):
-        split_shares(resolve_sources(["-"]), 2)
+        shares_module.check_shareable(resolve_sources(["-"]))
 
 
 def test_partitioned_counts_merge_to_the_exact_counts():
     shares = [[b"a", b"b", b"c"], [b"b", b"d"], [b"a", b"d", b"e", b"f"]]
     share_counts = [np.array([3, 1, 1]), np.array([2, 9]), np.array([1, 1, 4, 1])]
     n = 3
-    parts = [counts.partition(words, c, s, n) for s, (words, c) in enumerate(zip(shares, share_counts, strict=True))]
+    parts = [counts.partition(words, c, counts.first_seen(np.full(len(words), s)), n)
+             for s, (words, c) in enumerate(zip(shares, share_counts, strict=True))]  # fmt: skip
     merged = [counts.merge([parts[s][j] for s in range(len(shares))], min_count=3) for j in range(n)]
     expected = collections.Counter()
     for words, c in zip(shares, share_counts, strict=True):
@@ -190,6 +184,15 @@ def test_simulated_workers_agree_on_the_one_machine_vocabulary(corpus_file, tmp_
     assert np.array_equal(np.argsort(many.vocab.first_seen), np.argsort(one.vocab.first_seen))
     assert many.meta["corpus"]["tokens"] == one.meta["corpus"]["tokens"]
     assert many.meta["corpus"]["distinct_words"] == one.meta["corpus"]["distinct_words"]
+
+
+def test_first_appearances_rank_the_words_as_on_one_machine(tmp_path):
+    path = tmp_path / "ordered.txt"  # 300 words of equal counts, each met in 3 lines in a row: all along the corpus
+    path.write_text("".join(f"word{k} and some common words\n" for k in range(300) for _ in range(3)))
+    one = w2v.train(str(path), {**SMALL, "min_count": 3, "epochs": 1}, quiet=True)
+    many = w2v.train(str(path), {**SMALL, "min_count": 3, "epochs": 1, "cluster": "simulate:4"}, quiet=True)
+    assert many.words == one.words
+    assert np.array_equal(np.argsort(many.vocab.first_seen), np.argsort(one.vocab.first_seen))
 
 
 def test_rounds_train_every_token_of_every_epoch_and_learn(corpus_file):

@@ -27,12 +27,14 @@ JIEBA_MISSING = "--tokenizer jieba needs the jieba package: pip install 'w2v[zh]
 
 
 def normalized_chunks(sources: list[Source], tokenizer: str, lowercase: bool, chunk_bytes: int = CHUNK_BYTES,
-                      workers: int | None = None) -> Iterator[tuple[bytes, bool, int, int]]:  # fmt: skip
+                      workers: int | None = None,
+                      reader=read_chunks) -> Iterator[tuple[bytes, bool, int, int]]:  # fmt: skip
     """(normalised text, ends_line, consumed bytes, invalid UTF-8 bytes) for each chunk of the
-    sources, as read_chunks cuts them; under "jieba", in chunks of SEGMENT_BYTES segmented by
-    `workers` processes (default: one per core this process may use)."""
+    sources, as `reader` (read_chunks, or what has its signature) cuts them; under "jieba", in
+    chunks of SEGMENT_BYTES segmented by `workers` processes (default: one per core this process
+    may use; one, reading with another reader)."""
     if tokenizer != "jieba":
-        for chunk, ends_line, consumed in read_chunks(sources, chunk_bytes):
+        for chunk, ends_line, consumed in reader(sources, chunk_bytes):
             text, invalid = normalize(chunk, tokenizer, lowercase)
             yield text, ends_line, consumed, invalid
         return
@@ -42,8 +44,8 @@ def normalized_chunks(sources: list[Source], tokenizer: str, lowercase: bool, ch
 
         workers = available_cores()
     small = all(source.name != "-" for source in sources) and sum(s.size for s in sources) < IN_PROCESS_BYTES
-    if workers <= 1 or small:
-        for chunk, ends_line, consumed in read_chunks(sources, SEGMENT_BYTES):
+    if workers <= 1 or small or reader is not read_chunks:
+        for chunk, ends_line, consumed in reader(sources, SEGMENT_BYTES):
             yield _normalized(segment_jieba(chunk), ends_line, consumed, lowercase)
         return
     yield from _segmented_by_workers(sources, lowercase, workers)

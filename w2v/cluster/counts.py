@@ -6,9 +6,9 @@ Python, unlike hash()). Worker j merges partition j of every share, so that each
 meet in one place, keeps the words with count >= min_count, and only those survivors travel to
 the driver, which orders them as vocab.build_vocab does.
 
-A word's first appearance is ranked (share << 40) + its id in the share's scan (scans number
-words as they first meet them; shares are the corpus in order), so that hierarchical softmax's
-tree breaks ties as a one-machine run does.
+A word's first appearance is ranked by the corpus's line where its share first met it (shares.py),
+then by its place among the words first met in that line, so that hierarchical softmax's tree
+breaks ties as a one-machine run does.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 
 from ..vocab import Vocab, ordered_vocab
 
-_SHARE_SHIFT = 40  # a share's scan has fewer than 2**40 words
+_LINE_SHIFT = 24  # fewer than 2**24 words are first met in one line, and a corpus has fewer than 2**39 lines
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,20 @@ class WordCounts:
         return cls(b"".join(words), lengths, np.asarray(counts, np.int64), np.asarray(first_seen, np.int64))
 
 
-def partition(words: list[bytes], counts: np.ndarray, share: int, n: int) -> list[WordCounts]:
-    """A share's words (in its scan's id order) with their counts, cut into n partitions by the
+def first_seen(first_line: np.ndarray) -> np.ndarray:
+    """The first-appearance ranks of a share's words (in its scan's id order: first met first),
+    given the corpus's line where each was first met."""
+    first_line = np.asarray(first_line, np.int64)
+    ids = np.arange(first_line.size, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], first_line[1:] != first_line[:-1]))) if ids.size else ids
+    within = ids - np.repeat(starts, np.diff(np.append(starts, ids.size)))  # the word's place in its line
+    return (first_line << _LINE_SHIFT) + np.minimum(within, (1 << _LINE_SHIFT) - 1)
+
+
+def partition(words: list[bytes], counts: np.ndarray, first_seen: np.ndarray, n: int) -> list[WordCounts]:
+    """A share's words with their counts and first-appearance ranks, cut into n partitions by the
     CRC-32 of each word."""
     owner = np.fromiter((zlib.crc32(word) for word in words), np.int64, len(words)) % n
-    first_seen = (np.int64(share) << _SHARE_SHIFT) + np.arange(len(words), dtype=np.int64)
     parts = []
     for j in range(n):
         mine = np.flatnonzero(owner == j)

@@ -32,7 +32,7 @@ from . import shard
 from .backends import WorkerLost, open_backend, parse_cluster
 from .counts import vocabulary
 from .merge import merge_rows
-from .shares import split_shares
+from .shares import check_shareable
 
 _CLOSE_SECONDS = 10
 
@@ -135,21 +135,16 @@ class _Run:
         """Every worker counts its share; partition j of the counts is merged on worker j; the
         survivors make the vocabulary (counts.py). Returns (Vocab, corpus statistics)."""
         backend, config, n = self.backend, self.config, self.n
-        shares = split_shares(sources, n)
-        idle = sum(1 for share in shares if not sum(source.size for source in share))
-        if idle and n > 1:
-            why = (
-                "a compressed file is read whole by one worker: decompress the corpus, or give it as several files"
-                if any(source.compressed for source in sources)
-                else "the corpus has fewer lines than workers"
-            )
-            self.log(f"warning: {plural(idle, 'worker')} of {n} {'has' if idle == 1 else 'have'} no share of the "
-                     f"corpus ({why})")  # fmt: skip
-        counted = [backend.call(w, shard.open_share, self.run, w, n, shares[w], config, threads, work_dir)
+        check_shareable(sources)
+        counted = [backend.call(w, shard.open_share, self.run, w, n, sources, config, threads, work_dir)
                    for w in range(n)]  # fmt: skip
         merged = [backend.call(j, shard.merge_counts, [backend.item(counted[w], 1 + j) for w in range(n)],
                                config.min_count) for j in range(n)]  # fmt: skip
         shares_stats = backend.gather([backend.item(handle, 0) for handle in counted])
+        idle = sum(1 for stats in shares_stats if not stats["tokens"])
+        if idle and n > 1:
+            self.log(f"warning: {plural(idle, 'worker')} of {n} {'has' if idle == 1 else 'have'} no words to train "
+                     "(the corpus has fewer lines than workers)")  # fmt: skip
         merged = backend.gather(merged)
         distinct, most = sum(m[1] for m in merged), max(m[2] for m in merged)
         name = sources[0].name if len(sources) == 1 else f"{len(sources)} files"

@@ -15,6 +15,7 @@ import socket
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,8 @@ from ..errors import W2VError
 from ..kernel_types import Segments
 from ..report import Log
 from ..vocab import CHUNK_TOKENS, Vocab, encode
-from .counts import WordCounts, partition
+from .counts import WordCounts, first_seen, partition
+from .shares import dealt_chunks, first_lines
 
 _SHARDS: dict[tuple[str, int], Shard] = {}
 _SCRATCH, _OWNER = "w2v-share", "owner"  # a share's scratch directory, and its file naming the process
@@ -77,14 +79,20 @@ class Shard:
 
     def count(self) -> tuple:
         """Read and count the share: (statistics, partition 0, ..., partition n - 1) of counts.py."""
-        config = self.config
+        config, n, share = self.config, self.n_shares, self.share
+        reader = partial(dealt_chunks, n=n, share=share) if n > 1 else None  # this share's lines (shares.py)
         self.scanned = scan(self.sources, config.tokenizer, config.lowercases, self.scratch,
-                            memory_limit=config.max_vocab_memory, workers=1)  # fmt: skip
+                            memory_limit=config.max_vocab_memory, workers=1, reader=reader)  # fmt: skip
         pruning = self.scanned.pruning
         stats = {"tokens": self.scanned.n_tokens, "lines": self.scanned.n_lines,
                  "invalid_utf8_bytes": self.scanned.invalid_bytes, "pruned_times": pruning.times,
                  "pruned_words": pruning.words, "pruned_tokens": pruning.tokens}  # fmt: skip
-        return (stats, *partition(self.scanned.words, self.scanned.counts, self.share, self.n_shares))
+        words = self.scanned.n_words
+        if n > 1 and not pruning.times:
+            lines = first_lines(self.scanned.ids, words, n, share)
+        else:  # one share is the corpus; after pruning, ids no longer tell where words were first met
+            lines = share + np.arange(words, dtype=np.int64) * n
+        return (stats, *partition(self.scanned.words, self.scanned.counts, first_seen(lines), n))
 
     def encode(self, words: list[str], sync: int, chunk: int) -> list[int]:
         """Encode the share with the run's vocabulary (`words` in id order) into chunks of at most

@@ -1,67 +1,92 @@
-"""Each worker's share of the corpus: the input cut into N runs of about equal bytes, at line
-breaks, so that every line is read by exactly one worker and the shares in order are the corpus.
-A line with no break within 1 MiB of a cut (text8 is one 100 MB line) is cut between two words
-instead: no word is split, only the windows across that one place are lost (as at the ends of
-the 10,000-token segments such a line is trained in anyway).
+"""Each worker's share of the corpus: its lines dealt out in turn. Worker w of N keeps lines w,
+w + N, w + 2N, ... of the corpus (every file in order, a file's end ending its last line), so
+that every line is trained by exactly one worker, and in each round all the workers train the
+same stretch of the corpus, as one machine would go through it, each a different line of every
+N. A corpus is rarely shuffled (Wikipedia comes article by article, logs day by day): cut into
+N runs instead, the workers would each train a different stretch in a round, their changes to a
+row would disagree, and the merged model lost 1.8 analogy points at N = 8 (docs/cluster.md).
 
-An uncompressed file may be cut anywhere (a share then reads a byte range of it); a compressed
-one cannot be entered in the middle, so a cut that falls inside it moves to its end. Every worker
-reads its share itself: the corpus must be at the same path on every machine (a shared file
-system, or copies).
+Every worker reads the whole corpus once, when it counts (the encoded share it trains from is
+its own lines only): the corpus must be at the same path on every machine (a shared file
+system, or copies). A line longer than DEAL_LINE_BYTES is dealt out in pieces (text8 is one
+100 MB line), cut after a space or tab once a piece is that long: no word is split, only the
+windows across those places are lost (as at the ends of the 10,000-token segments such a line
+is trained in anyway). A line with no space or tab is dealt out whole however long it is.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
+from collections.abc import Iterator
 
-from ..corpus import Source
+import numpy as np
+
+from ..corpus import CHUNK_BYTES, Source, read_chunks
 from ..errors import CorpusError
+from ..text_kernels import LINE_BREAK
 
-_LINE_SEARCH_BYTES = 1 << 20  # how far a cut looks for a line break before it settles for a space
+DEAL_LINE_BYTES = 1 << 12  # a longer line is dealt out in pieces of about this size
+_WORD_END = re.compile(rb"[ \t]")
 
 
-def split_shares(sources: list[Source], n: int) -> list[list[Source]]:
-    """`sources` cut into `n` shares of about equal size (some may be empty: fewer lines than
-    workers, or a compressed file larger than a share)."""
+def check_shareable(sources: list[Source]) -> None:
     if any(source.name == "-" for source in sources):
         raise CorpusError("a cluster reads the corpus from files that every worker can open, not from standard input")
-    starts = [0]
-    for source in sources:
-        starts.append(starts[-1] + source.size)
-    total = starts[-1]
-    cuts = [0]
-    for k in range(1, n):
-        cuts.append(max(cuts[-1], _line_end_after(sources, starts, k * total // n)))
-    cuts.append(total)
-    return [_pieces(sources, starts, cuts[k], cuts[k + 1]) for k in range(n)]
 
 
-def _line_end_after(sources: list[Source], starts: list[int], position: int) -> int:
-    """The first offset at or after `position` (in the sources' concatenation) that begins a
-    line: after a line break, or at a file's start or end; in a very long line, a word."""
-    i = next(i for i in range(len(sources)) if starts[i] <= position < starts[i + 1] or i == len(sources) - 1)
-    source, offset = sources[i], position - starts[i]
-    if offset == 0 or source.compressed:
-        return starts[i] if offset == 0 else starts[i + 1]
-    try:
-        with open(source.name, "rb") as file:
-            file.seek(offset - 1)  # a line break just before `position` makes it a line's start
-            block = file.read(_LINE_SEARCH_BYTES)
-    except OSError as error:
-        raise CorpusError(f"cannot read {source.name}: {error.strerror}") from None
-    found = block.find(b"\n")
-    if found < 0:  # no line break near: a very long line (text8) is cut between two words
-        found = min((k for k in (block.find(space) for space in b" \t\r\x0b\x0c") if k >= 0), default=-1)
-    return starts[i] + offset + found if found >= 0 else starts[i + 1]
+def dealt_chunks(sources: list[Source], chunk_bytes: int = CHUNK_BYTES, *, n: int,
+                 share: int) -> Iterator[tuple[bytes, bool, int]]:  # fmt: skip
+    """read_chunks(sources, chunk_bytes), keeping lines `share`, share + n, share + 2n, ... of
+    their concatenation (long lines counted in pieces), each ending with a line break."""
+    line, length = 0, 0  # the corpus's line being read (or piece of a long one), and its bytes so far
+    for chunk, file_ends, consumed in read_chunks(sources, chunk_bytes):
+        ends = _line_ends(chunk, length)
+        starts = np.concatenate(([0], ends[:-1]))
+        kept = []
+        for k in np.flatnonzero((line + np.arange(ends.size)) % n == share).tolist():
+            kept += [chunk[starts[k] : ends[k]], b"" if chunk[ends[k] - 1] == 0x0A else b"\n"]
+        line += ends.size
+        tail = int(ends[-1]) if ends.size else 0
+        length = len(chunk) - tail + (0 if ends.size else length)
+        if line % n == share:
+            kept.append(chunk[tail:])
+        if file_ends and length:  # a file's end ends its last line
+            kept.append(b"\n" if line % n == share else b"")
+            line, length = line + 1, 0
+        yield b"".join(kept), False, consumed
 
 
-def _pieces(sources: list[Source], starts: list[int], begin: int, end: int) -> list[Source]:
-    """The sources, or ranges of them, that make bytes [begin, end) of their concatenation."""
-    pieces = []
-    for source, first, last in zip(sources, starts, starts[1:], strict=False):
-        lo, hi = max(begin, first), min(end, last)
-        if lo >= hi:
-            continue
-        whole = lo == first and hi == last
-        pieces.append(source if whole else replace(source, size=hi - lo, start=lo - first, whole=False))
-    return pieces
+def _line_ends(chunk: bytes, length: int) -> np.ndarray:
+    """The offsets in `chunk` where a line (or a piece of a long line) ends: after each line
+    break, and in a line longer than DEAL_LINE_BYTES after the first space or tab at least that
+    far into each piece (the chunk's first line has `length` bytes before it)."""
+    breaks = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 0x0A) + 1
+    bounds = np.concatenate(([0], breaks, [len(chunk)]))
+    sizes = np.diff(bounds)
+    sizes[0] += length
+    cuts = []
+    for k in np.flatnonzero(sizes > DEAL_LINE_BYTES).tolist():
+        start, end = int(bounds[k]), int(bounds[k + 1])
+        end -= end > start and chunk[end - 1] == 0x0A  # never cut just before a line break
+        at = start + max(0, DEAL_LINE_BYTES - (length if k == 0 else 0))
+        while (found := _WORD_END.search(chunk, at, end)) is not None and found.end() < end:
+            cuts.append(found.end())
+            at = found.end() + DEAL_LINE_BYTES
+    return np.union1d(breaks, np.array(cuts, np.int64)) if cuts else breaks
+
+
+def first_lines(ids, n_words: int, n: int, share: int, step: int = 1 << 24) -> np.ndarray:
+    """The corpus's line (or piece of a long one) where a share first met each of its words,
+    from its scan's id stream `ids` (a Spool): ids number words as first met, and the share's
+    k-th line break ends the corpus's line share + k n."""
+    first = np.zeros(n_words, np.int64)
+    seen, lines = 0, 0  # words met so far, the share's line breaks so far
+    for at in range(0, ids.size, step):
+        block = ids.read(at, min(step, ids.size - at)).astype(np.int64)
+        breaks = block == LINE_BREAK
+        # A word's first occurrence is where the running maximum of the ids rises.
+        rising = np.maximum.accumulate(np.concatenate(([seen - 1], block)))
+        firsts = np.flatnonzero(rising[1:] > rising[:-1])
+        first[block[firsts]] = share + (lines + np.cumsum(breaks)[firsts]) * n
+        seen, lines = seen + firsts.size, lines + int(np.count_nonzero(breaks))
+    return first
