@@ -45,10 +45,8 @@ class Source:
     """One input stream: a file path, or "-" for standard input."""
 
     name: str
-    size: int  # bytes on disk (compressed size for compressed files); 0 for stdin; of the range if one is given
+    size: int  # bytes on disk (compressed size for compressed files); 0 for stdin
     compressed: bool = False
-    start: int = 0  # a byte range of an uncompressed file: [start, start + size) (shares.split_shares)
-    whole: bool = True  # False: only that range is read
 
 
 def resolve_sources(paths: list[str]) -> list[Source]:
@@ -105,26 +103,11 @@ def _open_binary(source: Source) -> Iterator[tuple[io.BufferedIOBase, Callable[[
     with raw:
         head = raw.peek(6)[:6]
         opener = next((opener for magic, opener in _MAGIC.items() if head.startswith(magic)), None)
-        if not source.whole:
-            raw.seek(source.start)
-            yield _Limited(raw, source.size), lambda: raw.tell() - source.start
-        elif opener is None:
+        if opener is None:
             yield raw, raw.tell
         else:
             with opener(raw) as stream:
                 yield stream, raw.tell
-
-
-class _Limited:
-    """The first `size` bytes of a binary stream, from where it is."""
-
-    def __init__(self, stream: io.BufferedIOBase, size: int) -> None:
-        self.stream, self.left = stream, size
-
-    def read(self, n: int) -> bytes:
-        block = self.stream.read(min(n, self.left))
-        self.left -= len(block)
-        return block
 
 
 def _cut_point(block: bytes) -> int:
