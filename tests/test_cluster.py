@@ -65,6 +65,8 @@ def test_a_very_long_line_is_dealt_out_in_pieces_cut_between_words(tmp_path, mon
     assert len(pieces) > 100 and b"".join(pieces) == path.read_bytes()
     # Cut after a space once a piece has 64 bytes (a word or two more where a chunk ends): no word split.
     assert all(piece.endswith(b" ") and 64 <= len(piece) <= 64 + 2 * len(b"word1999 ") for piece in pieces[:-1])
+    model = w2v.train(str(path), {**SMALL, "epochs": 1, "cluster": f"simulate:{n}"}, quiet=True)
+    assert (model.meta["corpus"]["lines"], model.meta["corpus"]["tokens"]) == (1, 2000)  # one line, in pieces
 
 
 def test_shares_refuse_standard_input():

@@ -80,11 +80,12 @@ class Shard:
     def count(self) -> tuple:
         """Read and count the share: (statistics, partition 0, ..., partition n - 1) of counts.py."""
         config, n, share = self.config, self.n_shares, self.share
-        reader = partial(dealt_chunks, n=n, share=share) if n > 1 else None  # this share's lines (shares.py)
+        pieces = [0]  # of long lines, dealt out as lines of their own: not counted as lines
+        reader = partial(dealt_chunks, n=n, share=share, pieces=pieces) if n > 1 else None  # shares.py
         self.scanned = scan(self.sources, config.tokenizer, config.lowercases, self.scratch,
                             memory_limit=config.max_vocab_memory, workers=1, reader=reader)  # fmt: skip
         pruning = self.scanned.pruning
-        stats = {"tokens": self.scanned.n_tokens, "lines": self.scanned.n_lines,
+        stats = {"tokens": self.scanned.n_tokens, "lines": self.scanned.n_lines - pieces[0],
                  "invalid_utf8_bytes": self.scanned.invalid_bytes, "pruned_times": pruning.times,
                  "pruned_words": pruning.words, "pruned_tokens": pruning.tokens}  # fmt: skip
         words = self.scanned.n_words

@@ -34,17 +34,21 @@ def check_shareable(sources: list[Source]) -> None:
         raise CorpusError("a cluster reads the corpus from files that every worker can open, not from standard input")
 
 
-def dealt_chunks(sources: list[Source], chunk_bytes: int = CHUNK_BYTES, *, n: int,
-                 share: int) -> Iterator[tuple[bytes, bool, int]]:  # fmt: skip
+def dealt_chunks(sources: list[Source], chunk_bytes: int = CHUNK_BYTES, *, n: int, share: int,
+                 pieces: list[int] | None = None) -> Iterator[tuple[bytes, bool, int]]:  # fmt: skip
     """read_chunks(sources, chunk_bytes), keeping lines `share`, share + n, share + 2n, ... of
-    their concatenation (long lines counted in pieces), each ending with a line break."""
+    their concatenation (long lines counted in pieces), each ending with a line break. Adds to
+    pieces[0] the kept pieces of long lines that their line goes on after."""
     line, length = 0, 0  # the corpus's line being read (or piece of a long one), and its bytes so far
     for chunk, file_ends, consumed in read_chunks(sources, chunk_bytes):
         ends = _line_ends(chunk, length)
         starts = np.concatenate(([0], ends[:-1]))
         kept = []
         for k in np.flatnonzero((line + np.arange(ends.size)) % n == share).tolist():
-            kept += [chunk[starts[k] : ends[k]], b"" if chunk[ends[k] - 1] == 0x0A else b"\n"]
+            whole = chunk[ends[k] - 1] == 0x0A
+            kept += [chunk[starts[k] : ends[k]], b"" if whole else b"\n"]
+            if pieces is not None and not whole:
+                pieces[0] += 1
         line += ends.size
         tail = int(ends[-1]) if ends.size else 0
         length = len(chunk) - tail + (0 if ends.size else length)
