@@ -79,7 +79,7 @@ def _line_ends(chunk: bytes, length: int) -> np.ndarray:
     return np.union1d(breaks, np.array(cuts, np.int64)) if cuts else breaks
 
 
-def first_lines(ids, n_words: int, n: int, share: int, step: int = 1 << 24) -> np.ndarray:
+def first_lines(ids, n_words: int, n: int, share: int, step: int = 1 << 22) -> np.ndarray:
     """The corpus's line (or piece of a long one) where a share first met each of its words,
     from its scan's id stream `ids` (a Spool): ids number words as first met, and the share's
     k-th line break ends the corpus's line share + k n."""
