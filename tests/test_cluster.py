@@ -69,22 +69,16 @@ def test_a_very_long_line_is_dealt_out_in_pieces_cut_between_words(tmp_path, mon
     assert (model.meta["corpus"]["lines"], model.meta["corpus"]["tokens"]) == (1, 2000)  # one line, in pieces
 
 
-class _Ids:
-    """The read interface of a Spool, over an array."""
+@pytest.mark.parametrize("step", [1, 3, 5, 1000])
+def test_first_lines_finds_where_each_word_was_first_met(tmp_path, step):
+    from w2v.spool import Spool
 
-    def __init__(self, ids):
-        self.ids, self.size = np.asarray(ids, np.int32), len(ids)
-
-    def read(self, at, count):
-        return self.ids[at : at + count]
-
-
-@pytest.mark.parametrize("step", [1, 3, 1000])
-def test_first_lines_finds_where_each_word_was_first_met(step):
-    ids = [0, 1, 0, -1, -1, 2, 1, -1, 3, 4, 2, 5, -1, 6]  # -1: line break; ids as first met
+    ids = Spool(tmp_path / "ids.npy", np.int32)  # a scan's id stream: -1 a line break, ids as first met
+    ids.append(np.array([0, 1, 0, -1, -1, 2, 1, -1, 3, 4, 2, 5, -1, 6], np.int32))
+    ids.finish()
     expected = [0, 0, 2, 3, 3, 3, 4]  # this share's line of each word's first appearance
     n, share = 3, 1
-    found = shares_module.first_lines(_Ids(ids), 7, n, share, step=step)
+    found = shares_module.first_lines(ids, 7, n, share, step=step)
     assert found.tolist() == [share + k * n for k in expected]
 
 

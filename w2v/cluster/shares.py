@@ -86,7 +86,7 @@ def first_lines(ids, n_words: int, n: int, share: int, step: int = 1 << 22) -> n
     first = np.zeros(n_words, np.int64)
     seen, lines = 0, 0  # words met so far, the share's line breaks so far
     for at in range(0, ids.size, step):
-        block = ids.read(at, min(step, ids.size - at)).astype(np.int64)
+        block = ids.read(at, min(at + step, ids.size)).astype(np.int64)
         breaks = block == LINE_BREAK
         # A word's first occurrence is where the running maximum of the ids rises.
         rising = np.maximum.accumulate(np.concatenate(([seen - 1], block)))
