@@ -355,20 +355,20 @@ def scan(
     memory_limit: int | None = None,
     log: Callable[[str], None] | None = None,
     workers: int | None = None,
-    reader: Callable | None = None,
+    reader: Callable = read_chunks,
 ) -> Scan:
     """Tokenise every source once, writing the id stream to DIRECTORY/ids.npy; memory stays
     bounded by the word table (at most `memory_limit` bytes, pruning as needed) and one chunk.
 
     `progress(consumed_bytes)` is called after each chunk; `log(message)` when words are pruned.
     `workers`: processes segmenting under the "jieba" tokenizer (default: one per core).
-    `reader`: what reads the sources' chunks (default read_chunks; a cluster worker's keeps its
-    own lines, cluster/shares.py).
+    `reader`: what reads the sources' chunks (read_chunks, or a cluster worker's, which keeps its
+    own lines: cluster/shares.py).
     """
     from .segment import normalized_chunks
 
     scanner = _Scanner(Path(directory), memory_limit, log)
-    chunks = normalized_chunks(sources, tokenizer, lowercase, chunk_bytes, workers, reader or read_chunks)
+    chunks = normalized_chunks(sources, tokenizer, lowercase, chunk_bytes, workers, reader)
     for text, ends_line, consumed, bad in chunks:
         scanner.add(text, ends_line, bad)
         if progress is not None:

@@ -22,7 +22,7 @@ from ..errors import ConfigError, W2VError
 CLUSTER_MISSING = "--cluster needs dask.distributed: pip install 'w2v[cluster]' (or pip install 'dask[distributed]')"
 _POLL_SECONDS = 1.0
 _WAIT_SECONDS = 60
-_CLOSE_SECONDS = 10
+CLOSE_SECONDS = 10  # the longest a run's clean-up waits for the workers or the scheduler
 
 
 def parse_cluster(spec: str) -> tuple[str, int | str]:
@@ -177,7 +177,7 @@ class DaskCluster:
     def close(self) -> None:
         self._sender.shutdown(wait=False, cancel_futures=True)  # never wait for a scatter to a lost worker
         with contextlib.suppress(Exception):
-            self.client.close(timeout=_CLOSE_SECONDS)
+            self.client.close(timeout=CLOSE_SECONDS)
         if self.cluster is not None:
             self.cluster.close()
 

@@ -29,12 +29,10 @@ from ..report import Log, plural
 from ..train import alphas_at, check_vocabulary, loss_unit
 from ..weights import TrainingWeights
 from . import shard
-from .backends import WorkerLost, open_backend, parse_cluster
+from .backends import CLOSE_SECONDS, WorkerLost, open_backend, parse_cluster
 from .counts import vocabulary
 from .merge import merge_rows
 from .shares import check_shareable
-
-_CLOSE_SECONDS = 10
 
 
 def train_on_cluster(corpus: list[str], config: TrainConfig, checkpoint: Model | None,
@@ -70,7 +68,7 @@ def _close(backend, run: str) -> None:
     """Remove the shares from the workers (those still there: at most 10 s, never an error, so
     that a failed run's own error is the one reported), then leave the cluster."""
     try:
-        backend.settle([backend.call(w, shard.close_share, run, w) for w in range(backend.n)], _CLOSE_SECONDS)
+        backend.settle([backend.call(w, shard.close_share, run, w) for w in range(backend.n)], CLOSE_SECONDS)
     except Exception:  # noqa: BLE001 - clean-up after a run that may have failed for this very reason
         pass
     finally:

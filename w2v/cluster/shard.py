@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import TrainConfig
-from ..corpus import Source, scan
+from ..corpus import Source, read_chunks, scan
 from ..errors import W2VError
 from ..kernel_types import Segments
 from ..report import Log
@@ -81,7 +81,7 @@ class Shard:
         """Read and count the share: (statistics, partition 0, ..., partition n - 1) of counts.py."""
         config, n, share = self.config, self.n_shares, self.share
         pieces = [0]  # of long lines, dealt out as lines of their own: not counted as lines
-        reader = partial(dealt_chunks, n=n, share=share, pieces=pieces) if n > 1 else None  # shares.py
+        reader = partial(dealt_chunks, n=n, share=share, pieces=pieces) if n > 1 else read_chunks  # shares.py
         self.scanned = scan(self.sources, config.tokenizer, config.lowercases, self.scratch,
                             memory_limit=config.max_vocab_memory, workers=1, reader=reader)  # fmt: skip
         pruning = self.scanned.pruning

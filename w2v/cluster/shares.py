@@ -55,7 +55,8 @@ def dealt_chunks(sources: list[Source], chunk_bytes: int = CHUNK_BYTES, *, n: in
         if line % n == share:
             kept.append(chunk[tail:])
         if file_ends and length:  # a file's end ends its last line
-            kept.append(b"\n" if line % n == share else b"")
+            if line % n == share:
+                kept.append(b"\n")
             line, length = line + 1, 0
         yield b"".join(kept), False, consumed
 
